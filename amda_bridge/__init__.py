@@ -1,0 +1,1 @@
+"""HAPI server, EPN-TAP service and AMDA clients."""

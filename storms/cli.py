@@ -1,0 +1,32 @@
+"""The ``storms`` command: serve, db, ingest, propagate, position."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from storms.commands.db import db
+from storms.commands.ingest import ingest
+from storms.commands.position import position
+from storms.commands.propagate import propagate
+from storms.commands.serve import serve
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Storms: space-weather event propagation and monitoring."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(db)
+cli.add_command(serve)
+cli.add_command(ingest)
+cli.add_command(propagate)
+cli.add_command(position)
+
+
+def main() -> None:
+    cli(prog_name="storms")

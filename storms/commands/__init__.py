@@ -1,0 +1,1 @@
+"""Sub-commands of the ``storms`` command, one module each."""
