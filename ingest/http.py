@@ -47,11 +47,8 @@ def fetch(
         if attempt:
             time.sleep(backoff_s * 2 ** (attempt - 1))
         try:
-            resp = requests.get(
-                url, timeout=timeout_s, headers={"User-Agent": USER_AGENT}, stream=True
-            )
-            body = resp.raw.read(decode_content=True) if resp.status_code == 200 else b""
-            resp.close()
+            resp = requests.get(url, timeout=timeout_s, headers={"User-Agent": USER_AGENT})
+            body = resp.content if resp.status_code == 200 else b""
         except requests.exceptions.Timeout:
             problem = f"no answer within {timeout_s:g} s"
             continue
