@@ -207,3 +207,31 @@ class SourceStatus(Base):
     last_success_us: Mapped[int | None] = mapped_column(BigInteger)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class Prediction(Base):
+    """A propagated arrival of an event (or solar-wind structure) at one target."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        UniqueConstraint("model", "event_key", "target"),
+        Index("ix_predictions_target_arrival", "target", "arrival_us"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(40))  # cme | dbm | dbem | cir | sep | sw
+    model_version: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    event_key: Mapped[str] = mapped_column(String(160))  # source id of the event, or a run key
+    target: Mapped[str] = mapped_column(String(60))
+    issued_us: Mapped[int] = mapped_column(BigInteger)
+    departure_us: Mapped[int] = mapped_column(BigInteger)
+    hit: Mapped[bool] = mapped_column(Boolean)
+    hit_probability: Mapped[float | None] = mapped_column(Float)
+    arrival_us: Mapped[int | None] = mapped_column(BigInteger)
+    arrival_p05_us: Mapped[int | None] = mapped_column(BigInteger)
+    arrival_p95_us: Mapped[int | None] = mapped_column(BigInteger)
+    arrival_speed_kms: Mapped[float | None] = mapped_column(Float)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
