@@ -62,12 +62,9 @@ class TimeSeries:
 
     def __post_init__(self) -> None:
         self.times = np.asarray(self.times, dtype="datetime64[ns]")
-        self.values = np.asarray(self.values, dtype=np.float64).reshape(len(self.times), -1)
-        if self.values.shape[1] != self.dataset.width:
-            raise ValueError(
-                f"{self.dataset.id}: {self.values.shape[1]} value columns, "
-                f"parameters need {self.dataset.width}"
-            )
+        self.values = np.asarray(self.values, dtype=np.float64).reshape(
+            len(self.times), self.dataset.width
+        )
 
 
 @dataclass
