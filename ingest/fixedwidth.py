@@ -41,17 +41,21 @@ def widths_of(formats: list[str]) -> list[int]:
 
 
 def read_fixed_width(
-    data: bytes, formats: list[str], name: str
+    data: bytes, formats: list[str], name: str, blank_is_missing: bool = False,
+    lines: list[bytes] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[RecordError]]:
     """Read records of the given Fortran formats.
 
     Returns ``(values (n, n_fields) float64, line_numbers (n,), rejected)``; a line of
     the wrong length or with an unreadable field is rejected with its line number.
-    Blank lines are skipped. Raises IngestError when no line has the expected length.
+    Blank lines are skipped; with ``blank_is_missing`` an all-blank field is NaN.
+    ``lines`` may be given instead of ``data`` (a section of a file).
+    Raises IngestError when no line has the expected length.
     """
     widths = widths_of(formats)
     total = sum(widths)
-    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    if lines is None:
+        lines = data.replace(b"\r\n", b"\n").split(b"\n")
     lengths = np.fromiter((len(line) for line in lines), dtype=np.int64, count=len(lines))
     numbers = np.arange(1, len(lines) + 1)
     blank = np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
@@ -68,7 +72,12 @@ def read_fixed_width(
     bad_rows = np.zeros(len(kept), dtype=bool)
     start = 0
     for j, w in enumerate(widths):
-        column = np.ascontiguousarray(matrix[:, start : start + w]).view(f"S{w}").ravel()
+        cells = matrix[:, start : start + w]
+        column = np.ascontiguousarray(cells).view(f"S{w}").ravel()
+        if blank_is_missing:
+            blank_cells = (cells == 32).all(axis=1)
+            column = column.astype(f"S{max(w, 3)}")
+            column[blank_cells] = b"nan"
         try:
             out[:, j] = column.astype(np.float64)
         except ValueError:
