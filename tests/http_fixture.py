@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class LocalServer:
@@ -59,7 +60,7 @@ class LocalServer:
 
             def do_GET(self):  # noqa: N802 - http.server API
                 server.hits[self.path] += 1
-                parts = self.path.strip("/").split("/")
+                parts = urlsplit(self.path).path.strip("/").split("/")
                 kind = parts[0]
                 if kind == "status":
                     self._send(int(parts[1]), b"failure on purpose")
