@@ -279,10 +279,9 @@ def upsert_events(
 ) -> WriteCounts:
     """Insert or update events by (source, source_id), with analyses and links."""
     counts = WriteCounts()
+    existing = _existing_events(session, events)
     for ev in events:
-        row = session.scalars(
-            select(m.Event).where(m.Event.source == ev.source, m.Event.source_id == ev.source_id)
-        ).one_or_none()
+        row = existing.get((ev.source, ev.source_id))
         fields = dict(
             kind=ev.kind,
             start_us=_us(ev.start),
@@ -312,6 +311,7 @@ def upsert_events(
             row.analyses = [m.CMEAnalysis(**a) for a in analyses]
             row.links = [m.EventLink(linked_source_id=s) for s in links]
             session.add(row)
+            existing[(ev.source, ev.source_id)] = row
             counts.added += 1
             continue
         old = {k: getattr(row, k) for k in fields}
@@ -331,3 +331,22 @@ def upsert_events(
             counts.updated += 1
     session.flush()
     return counts
+
+
+def _existing_events(session: Session, events: list[EventRecord]) -> dict[tuple[str, str], m.Event]:
+    """The stored events with the same (source, source_id), fetched in a few queries."""
+    from sqlalchemy.orm import selectinload
+
+    out: dict[tuple[str, str], m.Event] = {}
+    by_source: dict[str, list[str]] = {}
+    for ev in events:
+        by_source.setdefault(ev.source, []).append(ev.source_id)
+    for source, ids in by_source.items():
+        for i in range(0, len(ids), 500):
+            rows = session.scalars(
+                select(m.Event)
+                .where(m.Event.source == source, m.Event.source_id.in_(ids[i : i + 500]))
+                .options(selectinload(m.Event.analyses), selectinload(m.Event.links))
+            )
+            out.update({(r.source, r.source_id): r for r in rows})
+    return out
