@@ -39,7 +39,7 @@ def upsert_images(
     """
     counts = WriteCounts()
     for image in images:
-        obs_us = int(np.datetime64(image.observation_time, "us").astype(np.int64))
+        obs_us = int(np.asarray(image.observation_time, dtype="datetime64[us]").astype(np.int64))
         row = session.scalars(
             select(m.SolarImage).where(
                 m.SolarImage.instrument == image.instrument,
@@ -50,7 +50,7 @@ def upsert_images(
         digest = hashlib.sha256(image.fits_bytes).hexdigest()
         if row is not None and row.header.get("_sha256") == digest:
             continue
-        year = str(np.datetime64(image.observation_time, "Y"))
+        year = str(np.asarray(image.observation_time, dtype="datetime64[Y]"))
         folder = Path("images") / safe_name(image.instrument) / year
         fits_rel = folder / safe_name(image.file_name)
         target = settings.files_dir / fits_rel
