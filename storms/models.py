@@ -97,17 +97,27 @@ class Parameter(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="parameters")
 
 
-class Record(Base):
-    """One time step of a dataset: all parameter values as a float64 blob."""
+class RecordBlock(Base):
+    """The records of one dataset in one UTC day, stored as arrays.
 
-    __tablename__ = "records"
+    ``times``: int64 microseconds (n,); ``vals``: float64 column-major (width, n), so one
+    parameter is a contiguous byte range that SQL can cut out; ``source_ids``: int32
+    provenance (``source_files.id``) of each record. Records stay unique by
+    (dataset, time): writes merge into the day's block.
+    """
+
+    __tablename__ = "record_blocks"
 
     dataset_id: Mapped[str] = mapped_column(
         ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
     )
-    time_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    first_us: Mapped[int] = mapped_column(BigInteger)
+    last_us: Mapped[int] = mapped_column(BigInteger)
+    times: Mapped[bytes] = mapped_column(LargeBinary)
     vals: Mapped[bytes] = mapped_column(LargeBinary)
-    source_file_id: Mapped[int | None] = mapped_column(ForeignKey("source_files.id"))
+    source_ids: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Event(Base):

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ingest.base import DatasetSpec, EventRecord, TimeSeries
 from storms import models as m
 from storms.timeutil import datetime64_to_us, now_us
 
-WRITE_CHUNK_ROWS = 50_000
 READ_CHUNK_ROWS = 100_000
 Progress = Callable[[int], None]
 
@@ -93,6 +92,35 @@ def dataset_width(ds: m.Dataset) -> int:
 
 # --- time-series records ----------------------------------------------------------------
 
+BLOCK_US = 86_400_000_000  # one UTC day per block
+
+
+@dataclass
+class _Block:
+    times: np.ndarray  # int64 (n,)
+    values: np.ndarray  # float64 (n, width)
+    sources: np.ndarray  # int32 (n,)
+
+
+def _decode(n: int, width: int, times: bytes, vals: bytes, sources: bytes) -> _Block:
+    t = np.frombuffer(times, dtype="<i8")
+    v = np.frombuffer(vals, dtype="<f8").reshape(width, n).T
+    return _Block(t, v, np.frombuffer(sources, dtype="<i4"))
+
+
+def _encode(block: _Block) -> tuple[int, int, int, bytes, bytes, bytes]:
+    return (
+        len(block.times), int(block.times[0]), int(block.times[-1]),
+        block.times.astype("<i8").tobytes(),
+        np.ascontiguousarray(block.values.T, dtype="<f8").tobytes(),
+        block.sources.astype("<i4").tobytes(),
+    )
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise equality that treats NaN == NaN (bitwise on float64)."""
+    return (a.view(np.int64) == b.view(np.int64)).all(axis=1)
+
 
 def upsert_series(
     session: Session,
@@ -102,7 +130,7 @@ def upsert_series(
 ) -> WriteCounts:
     """Insert new records and update changed ones; identical records are left alone.
 
-    Within one file, a repeated time keeps its last row.
+    Records are merged into day blocks; within one file a repeated time keeps its last row.
     """
     ds = ensure_dataset(session, ts.dataset)
     counts = WriteCounts()
@@ -110,42 +138,73 @@ def upsert_series(
         return counts
     t_us = datetime64_to_us(ts.times)
     order = np.argsort(t_us, kind="stable")
-    t_us, values = t_us[order], ts.values[order]
+    t_us = t_us[order]
+    values = np.ascontiguousarray(ts.values[order], dtype=np.float64)
+    values[np.isnan(values)] = np.nan  # one NaN bit pattern, so comparisons are exact
     last = np.ones(len(t_us), dtype=bool)
     last[:-1] = t_us[1:] != t_us[:-1]
-    t_us, values = t_us[last], np.ascontiguousarray(values[last], dtype="<f8")
-
-    existing = _existing_blobs(session, ds.id, int(t_us[0]), int(t_us[-1]))
-    blobs = [row.tobytes() for row in values]
-    new_rows: list[tuple] = []
-    changed: list[tuple] = []
-    for t, blob in zip(t_us.tolist(), blobs, strict=True):
-        old = existing.get(t)
+    t_us, values = t_us[last], values[last]
+    width = ts.dataset.width
+    block_ids = t_us // BLOCK_US
+    edges = np.flatnonzero(np.diff(block_ids)) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [len(t_us)]])
+    existing = _existing_blocks(session, ds.id, int(block_ids[0]) * BLOCK_US,
+                                int(block_ids[-1]) * BLOCK_US, width)
+    src = np.int32(source_file_id if source_file_id is not None else -1)
+    inserts, updates = [], []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        block_us = int(block_ids[a]) * BLOCK_US
+        new = _Block(t_us[a:b], values[a:b], np.full(b - a, src, dtype=np.int32))
+        old = existing.get(block_us)
         if old is None:
-            new_rows.append((ds.id, t, blob, source_file_id))
-        elif old != blob:
-            changed.append((blob, source_file_id, ds.id, t))
-    conn = session.connection()
-    if new_rows:
-        _bulk_insert(session, new_rows, progress)
-    for i in range(0, len(changed), WRITE_CHUNK_ROWS):
-        part = changed[i : i + WRITE_CHUNK_ROWS]
-        conn.exec_driver_sql(
-            _param_style(
-                session,
-                "UPDATE records SET vals = ?, source_file_id = ? "
-                "WHERE dataset_id = ? AND time_us = ?",
-            ),
-            part,
-        )
+            inserts.append((ds.id, block_us, *_encode(new)))
+            counts.added += b - a
+        else:
+            merged, added, updated = _merge(old, new)
+            counts.added += added
+            counts.updated += updated
+            if added or updated:
+                updates.append((*_encode(merged), ds.id, block_us))
         if progress:
-            progress(len(part))
-    counts.added, counts.updated = len(new_rows), len(changed)
+            progress(b - a)
+    conn = session.connection()
+    columns = "dataset_id, block_us, n, first_us, last_us, times, vals, source_ids"
+    if inserts:
+        conn.exec_driver_sql(
+            _param_style(session, f"INSERT INTO record_blocks ({columns}) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), inserts)
+    if updates:
+        conn.exec_driver_sql(
+            _param_style(session, "UPDATE record_blocks SET n = ?, first_us = ?, last_us = ?, "
+                                  "times = ?, vals = ?, source_ids = ? "
+                                  "WHERE dataset_id = ? AND block_us = ?"), updates)
     if counts.added or counts.updated:
         ds.start_us = min(int(t_us[0]), ds.start_us if ds.start_us is not None else 2**62)
         ds.stop_us = max(int(t_us[-1]), ds.stop_us if ds.stop_us is not None else -(2**62))
         ds.modified_us = now_us()
     return counts
+
+
+def _merge(old: _Block, new: _Block) -> tuple[_Block, int, int]:
+    """Merge ``new`` records into ``old``; returns the block and the added/updated counts."""
+    pos = np.searchsorted(old.times, new.times)
+    pos_clipped = np.minimum(pos, len(old.times) - 1)
+    present = old.times[pos_clipped] == new.times
+    changed = present.copy()
+    changed[present] = ~_same(old.values[pos_clipped[present]], new.values[present])
+    added = int((~present).sum())
+    updated = int(changed.sum())
+    if not added and not updated:
+        return old, 0, 0
+    values, sources = old.values.copy(), old.sources.copy()
+    values[pos_clipped[changed]] = new.values[changed]
+    sources[pos_clipped[changed]] = new.sources[changed]
+    times = np.concatenate([old.times, new.times[~present]])
+    values = np.concatenate([values, new.values[~present]])
+    sources = np.concatenate([sources, new.sources[~present]])
+    order = np.argsort(times, kind="stable")
+    return _Block(times[order], values[order], sources[order]), added, updated
 
 
 def _param_style(session: Session, sql: str) -> str:
@@ -154,42 +213,15 @@ def _param_style(session: Session, sql: str) -> str:
     return sql
 
 
-def _existing_blobs(session: Session, dataset_id: str, t0: int, t1: int) -> dict[int, bytes]:
+def _existing_blocks(
+    session: Session, dataset_id: str, first_block_us: int, last_block_us: int, width: int
+) -> dict[int, _Block]:
     rows = session.connection().exec_driver_sql(
-        _param_style(
-            session,
-            "SELECT time_us, vals FROM records "
-            "WHERE dataset_id = ? AND time_us >= ? AND time_us <= ?",
-        ),
-        (dataset_id, t0, t1),
+        _param_style(session, "SELECT block_us, n, times, vals, source_ids FROM record_blocks "
+                              "WHERE dataset_id = ? AND block_us >= ? AND block_us <= ?"),
+        (dataset_id, first_block_us, last_block_us),
     )
-    return {t: bytes(b) for t, b in rows}
-
-
-def _bulk_insert(session: Session, rows: list[tuple], progress: Progress | None) -> None:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.dbapi_connection
-        with raw.cursor() as cur:
-            for i in range(0, len(rows), WRITE_CHUNK_ROWS):
-                part = rows[i : i + WRITE_CHUNK_ROWS]
-                with cur.copy(
-                    "COPY records (dataset_id, time_us, vals, source_file_id) FROM STDIN"
-                ) as copy:
-                    for row in part:
-                        copy.write_row(row)
-                if progress:
-                    progress(len(part))
-        return
-    for i in range(0, len(rows), WRITE_CHUNK_ROWS):
-        part = rows[i : i + WRITE_CHUNK_ROWS]
-        conn.exec_driver_sql(
-            "INSERT INTO records (dataset_id, time_us, vals, source_file_id) "
-            "VALUES (?, ?, ?, ?)",
-            part,
-        )
-        if progress:
-            progress(len(part))
+    return {b: _decode(n, width, bytes(t), bytes(v), bytes(s)) for b, n, t, v, s in rows}
 
 
 def iter_series(
@@ -198,31 +230,53 @@ def iter_series(
     start_us: int,
     stop_us: int,
     chunk_rows: int = READ_CHUNK_ROWS,
+    columns: slice | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(time_us int64 (n,), values float64 (n, width))`` chunks, start inclusive,
-    stop exclusive, in time order. PostgreSQL streams with a server-side cursor."""
+    """Yield ``(time_us int64 (n,), values float64 (n, k))`` chunks in time order, start
+    inclusive, stop exclusive, about ``chunk_rows`` records each (whole day blocks).
+
+    ``columns`` (a slice of the record's columns) is cut out of each block in SQL, so only
+    those bytes travel; memory stays flat whatever the range."""
     ds = get_dataset(session, dataset_id)
     width = dataset_width(ds)
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
-    result = conn.execute(
-        text(
-            "SELECT time_us, vals FROM records WHERE dataset_id = :d "
-            "AND time_us >= :a AND time_us < :b ORDER BY time_us"
-        ),
-        {"d": dataset_id, "a": start_us, "b": stop_us},
-    )
+    first, last, _ = (columns or slice(0, width)).indices(width)
+    k = max(last - first, 0)
+    payload = "vals" if k == width else f"substr(vals, {first} * n * 8 + 1, n * {k * 8})"
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and k != width:
+        payload = f"substring(vals from {first} * n * 8 + 1 for n * {k * 8})"
+    sql = _param_style(session, f"SELECT n, times, {payload} FROM record_blocks "
+                                "WHERE dataset_id = ? AND block_us >= ? AND block_us < ? "
+                                "AND last_us >= ? ORDER BY block_us")
+    first_block = (start_us // BLOCK_US) * BLOCK_US
+    raw: Any = session.connection().connection.dbapi_connection
+    cursor = raw.cursor(binary=True) if postgres else raw.cursor()
     try:
+        cursor.execute(sql, (dataset_id, first_block, stop_us, start_us))
+        pending_t: list[np.ndarray] = []
+        pending_v: list[np.ndarray] = []
+        count = 0
         while True:
-            rows = result.fetchmany(chunk_rows)
+            rows = cursor.fetchmany(16)
+            for n, t_blob, v_blob in rows:
+                times = np.frombuffer(t_blob, dtype="<i8")
+                values = np.frombuffer(v_blob, dtype="<f8").reshape(k, n).T
+                if times[0] < start_us or times[-1] >= stop_us:
+                    keep = (times >= start_us) & (times < stop_us)
+                    times, values = times[keep], values[keep]
+                if len(times):
+                    pending_t.append(times)
+                    pending_v.append(values)
+                    count += len(times)
+                if count >= chunk_rows:
+                    yield np.concatenate(pending_t), np.concatenate(pending_v)
+                    pending_t, pending_v, count = [], [], 0
             if not rows:
                 break
-            times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            blob = b"".join(bytes(r[1]) for r in rows)
-            yield times, np.frombuffer(blob, dtype="<f8").reshape(len(rows), width)
+        if pending_t:
+            yield np.concatenate(pending_t), np.concatenate(pending_v)
     finally:
-        result.close()
+        cursor.close()
 
 
 def read_series(
@@ -234,6 +288,13 @@ def read_series(
     if not chunks:
         return np.empty(0, np.int64), np.empty((0, dataset_width(ds)))
     return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+def count_records(session: Session, dataset_id: str) -> int:
+    total = session.connection().exec_driver_sql(
+        _param_style(session, "SELECT COALESCE(SUM(n), 0) FROM record_blocks "
+                              "WHERE dataset_id = ?"), (dataset_id,)).scalar()
+    return int(total or 0)
 
 
 def parameter_columns(ds: m.Dataset, names: list[str] | None = None) -> list[int]:
@@ -257,13 +318,17 @@ def read_parameter(
     """One parameter over a range: ``(time_us (n,), values (n,) or (n, size))``."""
     ds = get_dataset(session, dataset_id)
     cols = parameter_columns(ds, [name])
-    times, values = read_series(session, dataset_id, start_us, stop_us)
-    out = values[:, cols]
+    chunks = list(iter_series(session, dataset_id, start_us, stop_us,
+                              columns=slice(cols[0], cols[-1] + 1)))
+    if not chunks:
+        return np.empty(0, np.int64), np.empty((0,) if len(cols) == 1 else (0, len(cols)))
+    times = np.concatenate([c[0] for c in chunks])
+    out = np.concatenate([c[1] for c in chunks])
     return times, out[:, 0] if len(cols) == 1 else out
 
 
 def delete_dataset(session: Session, dataset_id: str) -> None:
-    session.execute(delete(m.Record).where(m.Record.dataset_id == dataset_id))
+    session.execute(delete(m.RecordBlock).where(m.RecordBlock.dataset_id == dataset_id))
     session.execute(delete(m.Dataset).where(m.Dataset.id == dataset_id))
 
 

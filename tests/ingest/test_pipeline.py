@@ -34,7 +34,7 @@ def test_garbage_is_refused_with_reason(ctx):
     report = pipeline.ingest_bytes(ctx.factory, ctx.settings, b"\x00\x01garbage", "g.bin")
     assert report.status == "refused"
     assert "format not recognised" in report.errors[0]
-    assert _count(ctx, m.Record) == 0
+    assert _count(ctx, m.RecordBlock) == 0
 
 
 def test_corrupt_bzip2_is_refused(ctx):
@@ -63,7 +63,7 @@ def test_failure_midway_rolls_back_the_whole_file(ctx, monkeypatch):
     report = pipeline.ingest_bytes(ctx.factory, ctx.settings, b"payload", "two.dat")
     assert report.status == "refused"
     assert "parameters" in report.errors[0]
-    assert _count(ctx, m.Record) == 0
+    assert _count(ctx, m.RecordBlock) == 0
     with ctx.factory() as s:
         assert s.get(m.Dataset, "a") is None
         assert [f.status for f in s.scalars(select(m.SourceFile))] == ["rejected"]

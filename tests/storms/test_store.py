@@ -63,8 +63,28 @@ def test_stop_is_exclusive_and_chunks_cover_range(ctx):
     t0 = int(np.datetime64("2024-05-10T00:00", "us").astype(np.int64))
     with ctx.factory() as s:
         chunks = list(store.iter_series(s, "test_plasma", t0, t0 + 2000 * 60_000_000, 700))
-    assert [len(c[0]) for c in chunks] == [700, 700, 600]
+    # chunks are whole day blocks: 1440 one-minute records, then the 560 left before stop
+    assert [len(c[0]) for c in chunks] == [1440, 560]
     assert chunks[-1][0][-1] == t0 + 1999 * 60_000_000
+    with ctx.factory() as s:
+        inner = list(store.iter_series(s, "test_plasma", t0 + 60_000_000, t0 + 3 * 60_000_000))
+    assert inner[0][0].tolist() == [t0 + 60_000_000, t0 + 2 * 60_000_000]
+
+
+def test_merge_across_days_counts_and_provenance(ctx):
+    with ctx.factory() as s, s.begin():
+        store.upsert_series(s, _series(n=3000), 1)
+    overlap = _series(n=3000, start="2024-05-11T12:00", offset=0.0)
+    with ctx.factory() as s, s.begin():
+        c = store.upsert_series(s, overlap, 2)
+    # 2024-05-10T00:00 + 3000 min ends 2024-05-12T01:59; the second file starts at 05-11T12:00
+    # and shares 840 minutes; its values differ (they restart at 0), so those are updated.
+    assert (c.added, c.updated) == (3000 - 840, 840)
+    with ctx.factory() as s:
+        assert store.count_records(s, "test_plasma") == 3000 + 3000 - 840
+        times, values = store.read_series(s, "test_plasma", 0, 2**62)
+    assert np.all(np.diff(times) == 60_000_000)
+    np.testing.assert_array_equal(values[-3000:], overlap.values)
 
 
 def test_failed_transaction_leaves_nothing(ctx):

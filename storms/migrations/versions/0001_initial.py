@@ -100,23 +100,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("dataset_id", "name", name=op.f("uq_parameters_dataset_id")),
     )
     op.create_table(
-        "records",
+        "record_blocks",
         sa.Column("dataset_id", sa.String(length=100), nullable=False),
-        sa.Column("time_us", sa.BigInteger(), nullable=False),
+        sa.Column("block_us", sa.BigInteger(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("first_us", sa.BigInteger(), nullable=False),
+        sa.Column("last_us", sa.BigInteger(), nullable=False),
+        sa.Column("times", sa.LargeBinary(), nullable=False),
         sa.Column("vals", sa.LargeBinary(), nullable=False),
-        sa.Column("source_file_id", sa.Integer(), nullable=True),
+        sa.Column("source_ids", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.id"],
-            name=op.f("fk_records_dataset_id_datasets"),
+            name=op.f("fk_record_blocks_dataset_id_datasets"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["source_file_id"],
-            ["source_files.id"],
-            name=op.f("fk_records_source_file_id_source_files"),
-        ),
-        sa.PrimaryKeyConstraint("dataset_id", "time_us", name=op.f("pk_records")),
+        sa.PrimaryKeyConstraint("dataset_id", "block_us", name=op.f("pk_record_blocks")),
     )
     op.create_table(
         "solar_images",
@@ -206,7 +205,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_solar_images_obs")
 
     op.drop_table("solar_images")
-    op.drop_table("records")
+    op.drop_table("record_blocks")
     op.drop_table("parameters")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_kind_start")
