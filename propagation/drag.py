@@ -52,8 +52,10 @@ def transit(r_target_km, r0_km, v0_kms, w_kms, gamma_per_km):
     """
     import numexpr
 
-    r_t, r0, v0, w, g = (np.asarray(a, dtype=float) for a in (
+    r_t, r0, v0, w, g = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (
         r_target_km, r0_km, v0_kms, w_kms, gamma_per_km))
+    shape = np.broadcast_shapes(*(np.shape(np.asarray(a)) for a in (
+        r_target_km, r0_km, v0_kms, w_kms, gamma_per_km)))
     if np.any(v0 <= 0) or np.any(w <= 0) or np.any(g <= 0):
         raise ValueError("v0, w and gamma must be positive")
     dv = v0 - w
@@ -71,7 +73,8 @@ def transit(r_target_km, r0_km, v0_kms, w_kms, gamma_per_km):
     if bad.any():
         t = _newton_finish(t, bad, r_t, r0, v0, w, g)
     t = np.where(c < 0, t, np.nan)
-    return t, speed_kms(t, v0, w, g)
+    v = speed_kms(t, v0, w, g)
+    return t.reshape(shape), v.reshape(shape)
 
 
 def _newton_finish(t, bad, r_t, r0, v0, w, g):
