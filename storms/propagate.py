@@ -299,6 +299,8 @@ def _sw(req: Request, t_given: float) -> list[dict[str, Any]]:
         raise PropagationError("sw: needs a solar-wind series (--input FILE or --dataset ID)")
     t, v, n, b = (np.asarray(x, float) for x in req.series)
     src = _positions([req.source], np.array([np.nanmedian(t)]))
+    if req.backward:
+        return _sw_backward(req, t, v, src)
     tgt = _positions(req.targets, np.array([np.nanmedian(t)]))
     pred = solarwind.hux(t, v, n, b, float(src.r_km[0, 0]), float(src.lon_rad[0, 0]),
                          float(src.lat_rad[0, 0]), tgt.r_km[:, 0], tgt.lon_rad[:, 0],
@@ -322,3 +324,24 @@ def _sw(req: Request, t_given: float) -> list[dict[str, Any]]:
         })
     return [dict(r, **_provenance(req, {**src.sources, **tgt.sources}, params))
             for r in results]
+
+
+def _sw_backward(req: Request, t, v, src) -> list[dict[str, Any]]:
+    """Each parcel measured at the source body mapped back ballistically to the source
+    surface (2.5 Rs): when it left, and from which HEEQ longitude."""
+    from propagation import solarwind
+
+    r_ss = 2.5 * R_SUN_KM
+    r_src, lon_src = float(src.r_km[0, 0]), float(src.lon_rad[0, 0])
+    ok = np.isfinite(v) & (v > 0)
+    left = t[ok] - (r_src - r_ss) / v[ok]
+    lon = solarwind.backmap_longitude_rad(lon_src, r_src, v[ok], r_ss)
+    row = {"target": "Sun", "hit": True, "arrival_time": None,
+           "departure_time": iso(left[0]) if len(left) else None,
+           "transit_hours": float(np.median(t[ok] - left) / 3600.0) if len(left) else None,
+           "arrival_speed_km_s": None, "source_surface_rsun": 2.5,
+           "series": [{"time": iso(a), "departure_time": iso(d), "speed_km_s": float(s),
+                       "source_lon_heeq_deg": float(np.degrees(solarwind.wrap_pi(lo)))}
+                      for a, d, s, lo in zip(t[ok], left, v[ok], lon, strict=True)]}
+    params = {"model": "ballistic back-mapping", "samples": int(ok.sum())}
+    return [dict(row, **_provenance(req, src.sources, params))]

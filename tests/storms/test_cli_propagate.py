@@ -98,6 +98,15 @@ def test_sw_from_csv(run, tmp_path):
     assert [r["target"] for r in out] == ["Earth", "Mars"]
     assert out[0]["series"] and 300 < out[0]["series"][0]["speed_km_s"] < 600
     assert out[1]["target_sun_source_angle_deg"] > 1
+    back = _json(run("propagate", "--model", "sw", "--backward", "--from", "L1", "--time",
+                     "2024-05-20", "--input", str(path), "--to", "Sun", "--json"))[0]
+    first = back["series"][0]
+    transit_s = (np.datetime64(first["time"][:-1]) - np.datetime64(
+        first["departure_time"][:-1])) / np.timedelta64(1, "s")
+    # ~0.98 AU at the measured speed: the ballistic travel time from 2.5 Rs
+    assert transit_s * first["speed_km_s"] == pytest.approx(0.99 * 1.496e8 - 2.5 * 695700,
+                                                            rel=0.02)
+    assert 40 < first["source_lon_heeq_deg"] < 90  # west of the observer, Parker-like
 
 
 @pytest.mark.parametrize("args, message", [
