@@ -37,3 +37,26 @@ DBM_W_KMS = 400.0
 DBM_R0_RSUN = 21.5
 #: Default solar-wind speed for Parker-spiral mapping (km/s).
 SOLAR_WIND_KMS = 400.0
+
+# --- Ephemerides and frames (DON'T CHANGE) ---------------------------------------------
+#: Julian date of the J2000.0 epoch, 2000-01-01T12:00 TT (IAU 1976 / SOFA ``DJ00``).
+J2000_JD = 2_451_545.0
+#: Sun's north pole in ICRS, right ascension and declination (IAU WGCCRE 2009, Archinal et
+#: al. 2011, Celest. Mech. 109, 101; the values sunpy uses, ``alpha_0`` and ``delta_0``).
+SOLAR_POLE_RA_DEG = 286.13
+SOLAR_POLE_DEC_DEG = 63.87
+#: Carrington prime meridian angle at J2000, W_0 (sunpy ``sun.constants`` 'W_0'; Archinal
+#: et al. 2011 84.176 deg, consistent with the Carrington sidereal rate above).
+CARRINGTON_W0_DEG = 84.176
+#: Mean obliquity of the ecliptic at J2000, IAU 1976 (Lieske et al. 1977): used by JPL
+#: Horizons and SPICE for "Ecliptic of J2000.0" / ECLIPJ2000 (84381.448 arcsec).
+OBLIQUITY_J2000_IAU1976_ARCSEC = 84_381.448
+#: Mean obliquity of the ecliptic at B1950 (IAU 1976, SPICE ECLIPB1950): Horizons "Ecliptic
+#: of B1950.0" (84404.836 arcsec = 23 deg 26' 44.836").
+OBLIQUITY_B1950_ARCSEC = 84_404.836
+#: Mass ratio (Earth + Moon) / (Sun + Earth + Moon) for the Sun-Earth Lagrange points, from
+#: the DE421 GM values (Folkner et al. 2008, IPN PR 42-178: GM_sun 1.32712440041e11,
+#: GM_EMB 403503.2356 km^3/s^2).
+MU_SUN_EMB = 403_503.2356 / (1.327_124_400_41e11 + 403_503.2356)
+#: TT - TAI, exactly 32.184 s (IAU 1991 Resolution A4).
+TT_MINUS_TAI_S = 32.184

@@ -1,4 +1,5 @@
-"""Frame conversions against sunpy's frames (< 1 km at 1 AU), 1990-2040."""
+"""Frame conversions against sunpy's frames (< 1 km for points at 0.3-1.5 AU), 1990-2040,
+on the same DE421 Earth (the ``astropy_de421`` fixture)."""
 
 import numpy as np
 import pytest
@@ -81,10 +82,49 @@ def test_hci_matches_sunpy_construction(sample, astropy_de421):
 def test_round_trip_is_exact(sample):
     t, xyz = sample
     earth = _earth_icrs(t)
-    for frame in ("HEE", "HCI", "HGC", "HAE"):
+    for frame in ("HEE", "HCI", "HGC", "HAE", "ICRS"):
         back = transforms.transform(transforms.transform(xyz, "HEEQ", frame, t, earth), frame,
                                     "HEEQ", t, earth)
         assert np.abs(back - xyz).max() < 1e-6
+    pairs = [(transforms.heeq_to_hee, transforms.hee_to_heeq),
+             (transforms.heeq_to_hci, transforms.hci_to_heeq),
+             (transforms.heeq_to_hae, transforms.hae_to_heeq),
+             (transforms.heeq_to_hgc, transforms.hgc_to_heeq)]
+    for there, back in pairs:
+        out = there(xyz, t, earth)
+        assert np.abs(back(out, t, earth) - xyz).max() < 1e-6
+        np.testing.assert_allclose(np.linalg.norm(out, axis=-1), np.linalg.norm(xyz, axis=-1))
+    # stacks over bodies (..., n, 3) broadcast like single arrays
+    stack = np.stack([xyz, 2 * xyz])
+    np.testing.assert_allclose(transforms.heeq_to_hee(stack, t, earth)[1],
+                               transforms.heeq_to_hee(2 * xyz, t, earth))
+
+
+def test_carrington_l0_matches_sunpy(sample, astropy_de421):
+    from astropy.time import Time
+    from sunpy.coordinates import sun
+
+    t, _ = sample
+    ours = transforms.carrington_l0_rad(t, _earth_icrs(t))
+    ref = sun.L0(Time(t, format="unix")).to_value("rad")
+    diff = np.angle(np.exp(1j * (ours - ref)))
+    assert np.abs(diff).max() * AU_KM < 0.01  # km at 1 AU
+
+
+def test_tt_handles_leap_seconds_like_spice(shared):
+    """TT of the clock readings around the 2016-12-31 leap second, against SPICE str2et
+    (naif0012.tls); astropy's 'unix' format smears that day by up to 1 s instead."""
+    import spiceypy
+
+    spiceypy.furnsh(str(shared("ephemeris/naif0012.tls")))
+    for iso in ("2016-12-31T12:00:00", "2016-12-31T23:59:59", "2017-01-01T00:00:00"):
+        t = float(np.datetime64(iso, "s").astype(np.int64))
+        tt1, tt2 = transforms.tt_jd(np.array([t]))
+        tt_s = ((tt1[0] - 2451545.0) + tt2[0]) * 86400.0
+        et = spiceypy.str2et(iso)
+        assert tt_s == pytest.approx(spiceypy.unitim(et, "ET", "TT"), abs=1e-5)
+    with pytest.raises(ValueError, match="1960"):
+        transforms.tt_jd(np.array([-4e8]))
 
 
 def test_wrap_conventions():
