@@ -573,8 +573,11 @@ def info_object(ds: DatasetView, params: list[ParamView] | None = None,
     info: dict = {"HAPI": HAPI_VERSION, "status": _status(code)}
     info["startDate"] = format_time(ds.start_us, digits)
     info["stopDate"] = format_time(ds.stop_us, digits)
-    sample_span = 86_400_000_000 if not ds.cadence_s else int(min(
-        86400.0, 1440 * ds.cadence_s, ds.max_duration_s or 86400.0) * 1e6)
+    if ds.cadence_s:  # a day, or 20 records when they are sparser
+        span_s = max(min(86400.0, 1440 * ds.cadence_s), 20 * ds.cadence_s)
+        sample_span = int(min(span_s, ds.max_duration_s or span_s) * 1e6)
+    else:
+        sample_span = 86_400_000_000
     info["sampleStartDate"] = format_time(max(ds.start_us, ds.stop_us - sample_span), digits)
     info["sampleStopDate"] = info["stopDate"]
     if ds.cadence_s:
@@ -712,6 +715,11 @@ def parse_data_request(session: Session, query: Query) -> DataRequest:
 JSON_TYPE = "application/json"
 
 
+def _last_modified(datasets: list[DatasetView]) -> dict[str, str]:
+    modified = [d.modified_us for d in datasets if d.modified_us]
+    return {"Last-Modified": http_date(max(modified)) or ""} if modified else {}
+
+
 def _json(obj: dict, code: int = 1200, headers: dict[str, str] | None = None) -> HapiResponse:
     return HapiResponse(status_line(code) if code != 1200 else "200 OK", JSON_TYPE,
                         (json.dumps(obj, indent=1) + "\n").encode(), headers or {})
@@ -746,14 +754,15 @@ def about(query: Query, datasets: list[DatasetView], contact: str = "") -> HapiR
             "dataset": sample.id, "start": info["sampleStartDate"],
             "stop": info["sampleStopDate"],
             "parameters": ",".join(p.name for p in sample.parameters[:1])}}
-    return _json(body)
+    return _json(body, headers=_last_modified(datasets))
 
 
-def capabilities(query: Query) -> HapiResponse:
+def capabilities(query: Query, datasets: list[DatasetView] | None = None) -> HapiResponse:
     """``/hapi/capabilities``."""
     _one(query, ())
     return _json({"HAPI": HAPI_VERSION, "status": _status(1200), "outputFormats": list(FORMATS),
-                  "catalogDepthOptions": ["dataset", "all"]})
+                  "catalogDepthOptions": ["dataset", "all"]},
+                 headers=_last_modified(datasets or []))
 
 
 def _check_resolve(args: dict[str, str]) -> None:
@@ -776,10 +785,8 @@ def catalog(query: Query, datasets: list[DatasetView]) -> HapiResponse:
             del info["HAPI"], info["status"]
             entry["info"] = info
         entries.append(entry)
-    modified = [d.modified_us for d in datasets if d.modified_us]
-    headers = {"Last-Modified": http_date(max(modified))} if modified else {}
     return _json({"HAPI": HAPI_VERSION, "status": _status(1200), "catalog": entries},
-                 headers=headers)  # type: ignore[arg-type]
+                 headers=_last_modified(datasets))
 
 
 def info(session: Session, query: Query) -> HapiResponse:

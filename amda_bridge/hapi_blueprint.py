@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, Response, current_app, redirect, request
 
@@ -32,7 +32,13 @@ def _ctx():
 
 
 def _query() -> dict[str, list[str]]:
-    return request.args.to_dict(flat=False)
+    """The request parameters, each with all its values (bytes that are not UTF-8, even
+    unescaped, are replaced rather than failing)."""
+    raw = request.query_string.decode("utf-8", "replace")
+    out: dict[str, list[str]] = {}
+    for key, value in parse_qsl(raw, keep_blank_values=True, errors="replace"):
+        out.setdefault(key, []).append(value)
+    return out
 
 
 def _send(resp: hapi.HapiResponse) -> Response:
@@ -52,7 +58,7 @@ def _answer(work: Callable[[], hapi.HapiResponse]) -> Response:
     except HapiError as err:
         return _send(hapi.error_response(err))
     except Exception:  # a last resort: HAPI 1500, the detail only in the log
-        log.exception("HAPI request failed: %s", request.full_path)
+        log.exception("HAPI request failed: %s", request.path)
         return _send(hapi.error_response(HapiError(1500)))
 
 
@@ -69,7 +75,7 @@ def _accepts_gzip() -> bool:
 def landing() -> Response:
     """An HTML page listing the datasets, with example requests."""
     if request.path.endswith("/"):
-        return redirect(request.full_path.replace("/hapi/", "/hapi", 1).rstrip("?"), 301)
+        return redirect(bp.url_prefix or "/hapi", 301)
     try:
         datasets = _datasets()
     except Exception:
@@ -88,7 +94,7 @@ def about() -> Response:
 
 @bp.get("/capabilities")
 def capabilities() -> Response:
-    return _answer(lambda: hapi.capabilities(_query()))
+    return _answer(lambda: hapi.capabilities(_query(), _datasets()))
 
 
 @bp.get("/catalog")
@@ -117,7 +123,7 @@ def unknown(rest: str) -> Response:
                                                      "info", "data"}:
         target = f"{bp.url_prefix}/{rest.rstrip('/')}"
         if request.query_string:
-            target += "?" + request.query_string.decode("latin-1")
+            target += "?" + request.query_string.decode("utf-8", "replace")
         return redirect(target, 301)
     return _send(hapi.error_response(HapiError(1400, "unknown HAPI endpoint")))
 

@@ -60,6 +60,8 @@ class HapiError(Exception):
 def message(code: int, detail: str | None = None) -> str:
     """The HAPI message of ``code``, with ``detail`` after a colon when given."""
     text = STATUS[code][1]
+    if code >= 1400:  # the form the verifier looks for: "HAPI error 1406: Bad request - ..."
+        text = f"HAPI error {code}: {text}"
     return f"{text}: {detail}" if detail else text
 
 
