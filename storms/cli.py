@@ -8,6 +8,7 @@ import click
 
 from storms.commands.db import db
 from storms.commands.ingest import ingest
+from storms.commands.jobs import jobs
 from storms.commands.position import position
 from storms.commands.propagate import propagate
 from storms.commands.serve import serve
@@ -26,6 +27,7 @@ cli.add_command(serve)
 cli.add_command(ingest)
 cli.add_command(propagate)
 cli.add_command(position)
+cli.add_command(jobs)
 
 
 def main() -> None:

@@ -245,3 +245,29 @@ class Prediction(Base):
     arrival_p95_us: Mapped[int | None] = mapped_column(BigInteger)
     arrival_speed_kms: Mapped[float | None] = mapped_column(Float)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JobRun(Base):
+    """One run of a scheduled job: when, how it ended, what it did."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_us"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(80))
+    worker: Mapped[str] = mapped_column(String(120))
+    started_us: Mapped[int] = mapped_column(BigInteger)
+    finished_us: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed | skipped
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerLease(Base):
+    """Who may run the scheduled jobs: one holder at a time, renewed before it expires."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_us: Mapped[int] = mapped_column(BigInteger)

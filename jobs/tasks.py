@@ -1,0 +1,158 @@
+"""The scheduled jobs. Each takes the storms context and returns the number of records it
+added or updated; it raises on failure (the runner records it and carries on)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+
+from ingest.http import FetchError, fetch
+from ingest.pipeline import ingest_bytes
+from storms import app_context
+from storms import models as m
+from storms.timeutil import now_us
+
+log = logging.getLogger(__name__)
+Task = Callable[[app_context.Context], int]
+
+
+class JobFailed(RuntimeError):
+    """A job that could not do its work (the message says why)."""
+
+
+def _fetch_and_ingest(ctx: app_context.Context, url: str, kind: str | None = None) -> int:
+    s = ctx.settings
+    data = fetch(url, s.http_timeout_s, s.http_retries, factory=ctx.factory)
+    report = ingest_bytes(ctx.factory, s, data, url, kind)
+    if report.status == "refused":
+        raise JobFailed(f"{url}: refused: {'; '.join(report.errors)}")
+    return report.added + report.updated
+
+
+def _several(ctx: app_context.Context, urls: list[tuple[str, str | None]]) -> int:
+    """Ingest each URL; one failing source does not stop the others, but is reported."""
+    total, failures = 0, []
+    for url, kind in urls:
+        try:
+            total += _fetch_and_ingest(ctx, url, kind)
+        except (FetchError, JobFailed) as exc:
+            failures.append(str(exc))
+    if failures:
+        raise JobFailed(f"{len(failures)} of {len(urls)} sources failed: " + " | ".join(failures))
+    return total
+
+
+def swpc_realtime(ctx: app_context.Context) -> int:
+    u = ctx.settings.source_urls
+    return _several(ctx, [(u["swpc_plasma"], "swpc-products"), (u["swpc_mag"], "swpc-products"),
+                          (u["swpc_rtsw_mag"], "swpc-rtsw"), (u["swpc_rtsw_wind"], "swpc-rtsw")])
+
+
+def donki_events(ctx: app_context.Context) -> int:
+    today = np.datetime64("now", "D")
+    start, end = str(today - 30), str(today)
+    base = ctx.settings.source_urls["donki"]
+    sep = "&" if "?" in base else "?"
+    kinds = ("CME", "FLR", "SEP", "IPS", "GST", "HSS", "notifications")
+    return _several(ctx, [(f"{base.format(kind=k)}{sep}startDate={start}&endDate={end}",
+                           "donki") for k in kinds])
+
+
+def omni_daily(ctx: app_context.Context) -> int:
+    year = int(str(np.datetime64("now", "Y")))
+    return _several(ctx, [(ctx.settings.source_urls["omni2"].format(year=year), "omni2")])
+
+
+def kp_indices(ctx: app_context.Context) -> int:
+    u = ctx.settings.source_urls
+    return _several(ctx, [(u["gfz_kp"], "gfz-kp"), (u["celestrak_sw"], "celestrak-sw")])
+
+
+def icmecat(ctx: app_context.Context) -> int:
+    return _several(ctx, [(ctx.settings.source_urls["icmecat"], "icmecat")])
+
+
+PREDICTION_TARGETS = ("Mercury", "Venus", "Earth", "L1", "Mars", "Jupiter", "Saturn",
+                      "Parker Solar Probe", "Solar Orbiter", "STEREO-A", "BepiColombo")
+ENSEMBLE_MEMBERS = 2000
+SPREAD = {"speed": 100.0, "w": 50.0, "direction": 10.0, "half_width": 5.0}
+
+
+def propagate_new_cmes(ctx: app_context.Context) -> int:
+    """Every DONKI CME with a most-accurate analysis and no prediction yet, propagated with a
+    drag-based ensemble to every target with an ephemeris at that time."""
+    from storms.propagate import PropagationError, Request, run
+
+    with ctx.factory() as session:
+        done = set(session.scalars(select(m.Prediction.event_id).where(
+            m.Prediction.model == "dbem")))
+        cmes = session.scalars(select(m.Event).where(m.Event.kind == "CME")).all()
+        todo = []
+        for ev in cmes:
+            if ev.id in done:
+                continue
+            best = next((a for a in ev.analyses if a.most_accurate and a.speed_kms
+                         and a.time21_5_us and a.longitude_deg is not None), None)
+            if best is None or None in (best.time21_5_us, best.speed_kms, best.longitude_deg):
+                continue
+            todo.append((ev.id, ev.source_id, int(best.time21_5_us or 0),
+                         float(best.speed_kms or 0.0), float(best.longitude_deg or 0.0),
+                         best.latitude_deg or 0.0, best.half_width_deg or 30.0))
+    added = 0
+    for event_id, key, t_us, speed, lon, lat, hw in todo:
+        time_iso = str(np.datetime64(t_us, "us")) + "Z"
+        rows = []
+        for target in PREDICTION_TARGETS:
+            req = Request(model="dbm", source="Sun", time=time_iso, targets=[target],
+                          speed_kms=float(speed), direction_deg=(float(lon), float(lat)),
+                          half_width_deg=min(float(hw), 89.0), ensemble=ENSEMBLE_MEMBERS,
+                          sigma=SPREAD, seed=event_id)
+            try:
+                rows.extend(run(req))
+            except PropagationError as exc:  # no ephemeris for this target then
+                log.debug("%s to %s: %s", key, target, exc)
+        with ctx.factory() as session, session.begin():
+            for r in rows:
+                session.add(_prediction(event_id, key, t_us, r))
+                added += 1
+    return added
+
+
+def _us(iso_text: str | None) -> int | None:
+    if not iso_text:
+        return None
+    return int(np.datetime64(iso_text.rstrip("Z"), "us").astype(np.int64))
+
+
+def _prediction(event_id: int, key: str, t_us: int, r: dict) -> m.Prediction:
+    return m.Prediction(
+        model="dbem", model_version=r["model_version"], event_id=event_id, event_key=key,
+        target=r["target"], issued_us=now_us(), departure_us=t_us,
+        hit=bool(r.get("hit_probability", 0) >= 0.5), hit_probability=r.get("hit_probability"),
+        arrival_us=_us(r.get("arrival_p50")), arrival_p05_us=_us(r.get("arrival_p05")),
+        arrival_p95_us=_us(r.get("arrival_p95")),
+        arrival_speed_kms=r.get("arrival_speed_p50_km_s"),
+        parameters={"model": r["parameters"], "ephemeris": r["ephemeris"]})
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    task: Task
+    every_s: int
+    description: str
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("swpc_realtime", swpc_realtime, 60, "NOAA SWPC real-time solar wind"),
+    JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications"),
+    JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
+            "Drag-based ensembles of new CMEs to every target"),
+    JobSpec("kp_indices", kp_indices, 3 * 3600, "GFZ Kp and CelesTrak indices"),
+    JobSpec("omni_daily", omni_daily, 86400, "NASA OMNI2 hourly, current year"),
+    JobSpec("icmecat", icmecat, 86400, "HELIO4CAST ICMECAT observed arrivals"),
+)
