@@ -3,7 +3,9 @@
 Records are Fortran fixed-width; times are year, day of year, hour (and minute). Each
 field's fill is the all-nines value of its format (``F6.1`` -> 999.9) and becomes NaN.
 Kp is kept x10 as published (3+ = 33). Format descriptions: SPDF ``omni2.text``,
-``HRO_format.txt``.
+``HRO_format.txt``. Records are read by digit arithmetic on the bytes (numpy, no Python
+loop per line): a year of HRO 1-minute records (157 MB) parses in about 2 s. NaN is served
+as -1e31 (HAPI); the source's own fills are per field and would not fit one HAPI fill.
 """
 
 from __future__ import annotations
