@@ -35,7 +35,7 @@ TIME_NAME = "Time"
 #: a request may carry at most this many numbers (records x columns); sets maxRequestDuration
 MAX_REQUEST_VALUES = 50_000_000
 #: records per formatted chunk after the first (the first one leaves at once)
-BATCH_ROWS = 50_000
+BATCH_ROWS = 20_000
 SERVER_ID = "storms"
 
 Query = Mapping[str, Sequence[str]]
@@ -926,8 +926,9 @@ def data(factory: sessionmaker[Session], query: Query, gzip: bool = False) -> Ha
     try:
         req = parse_data_request(session, query)
         layout = _Layout(req)
-        chunks = store.iter_series(session, req.dataset.id, req.start_us, req.stop_us,
-                                   chunk_rows=1, columns=slice(layout.first, layout.last))
+        chunks = store.iter_series_stream(session, req.dataset.id, req.start_us, req.stop_us,
+                                          chunk_rows=1,
+                                          columns=slice(layout.first, layout.last))
         batches = _batches(chunks)
         first = next(batches, None)
     except BaseException:

@@ -230,7 +230,7 @@ def test_internal_error_is_1500_without_traceback(loaded, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(hapi.store, "iter_series", broken)
+    monkeypatch.setattr(hapi.store, "iter_series_stream", broken)
     r = create_app(context=ctx).test_client().get(f"/hapi/data?dataset=test_sw&{DAY}")
     assert r.status_code == 500 and _status(r) == 1500
     assert b"secret" not in r.get_data() and b"Traceback" not in r.get_data()
