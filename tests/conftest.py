@@ -74,7 +74,7 @@ def _make_ctx(backend: str, settings: config.Settings, tmp_path: Path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     s = config.Settings(**{**settings.__dict__, "database_url": url})
     ctx = app_context.build(s)
     upgrade(ctx.engine)
@@ -90,6 +90,10 @@ def ctx(request, settings, tmp_path):
     if pg:
         admin, schema = pg
         with admin.begin() as conn:
+            # a connection the test leaked (an unclosed stream) must not block the clean-up
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :s AND pid <> pg_backend_pid()"),
+                         {"s": schema})
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
