@@ -42,6 +42,11 @@ def _query() -> dict[str, list[str]]:
 
 
 def _send(resp: hapi.HapiResponse) -> Response:
+    if request.method == "HEAD" and not isinstance(resp.body, bytes):
+        close = getattr(resp.body, "close", None)
+        if close:  # end the stream now: it holds a database session
+            close()
+        resp.body = b""
     out = Response(resp.body, content_type=resp.content_type, direct_passthrough=True)
     out.status = resp.status
     for key, value in {**CORS, **resp.headers}.items():
