@@ -388,7 +388,7 @@ class NumberField:
                 return
         else:
             self.int_part = mant.astype(np.int64)
-            self.frac = None
+            self.frac = None  # type: ignore[assignment]
         top = int(self.int_part.max()) if self.n else 0
         self.groups = max(1, -(-len(str(top)) // 4))
         self.frac_words = 0 if not self.d else (1 if self.d <= 3 else 1 + -(-self.d // 4))
@@ -418,7 +418,7 @@ class NumberField:
                 out[:, col + 1 + g] = np.take(blank, v)
                 higher_zero = v == 0
             else:
-                out[:, col + 1 + g] = np.where(higher_zero, np.take(blank, v), np.take(_FULL4, v))
+                out[:, col + 1 + g] = np.where(higher_zero, np.take(blank, v), np.take(_FULL4, v))  # type: ignore[arg-type]
                 if not last:
                     higher_zero &= v == 0
         c = col + 1 + self.groups
@@ -961,7 +961,7 @@ def data(factory: sessionmaker[Session], query: Query, gzip: bool = False) -> Ha
             if epilogue:
                 yield epilogue
         finally:
-            batches.close()
+            batches.close()  # type: ignore[attr-defined]
             session.close()
 
     body: Iterable[bytes] = stream()

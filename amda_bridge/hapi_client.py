@@ -112,7 +112,7 @@ def _columns(params: list[dict]) -> list[tuple[str, str, int, int]]:
 
 
 def _binary_dtype(params: list[dict]) -> np.dtype:
-    fields = [("Time", f"S{int(params[0]['length'])}")]
+    fields: list[tuple] = [("Time", f"S{int(params[0]['length'])}")]
     for name, kind, size, length in _columns(params):
         base = {"double": "<f8", "integer": "<i4"}.get(kind, f"S{length}")
         fields.append((name, base, (size,)) if size > 1 else (name, base))

@@ -236,7 +236,8 @@ def iter_series(
     inclusive, stop exclusive, about ``chunk_rows`` records each (whole day blocks).
 
     ``columns`` (a slice of the record's columns) is cut out of each block in SQL, so only
-    those bytes travel; memory stays flat whatever the range."""
+    those bytes travel; memory stays flat whatever the range (PostgreSQL reads through a
+    server-side cursor)."""
     ds = get_dataset(session, dataset_id)
     width = dataset_width(ds)
     first, last, _ = (columns or slice(0, width)).indices(width)
@@ -250,7 +251,13 @@ def iter_series(
                                 "AND last_us >= ? ORDER BY block_us")
     first_block = (start_us // BLOCK_US) * BLOCK_US
     raw: Any = session.connection().connection.dbapi_connection
-    cursor = raw.cursor(binary=True) if postgres else raw.cursor()
+    if postgres:  # a named (server-side) cursor: blocks arrive a few at a time
+        import uuid
+
+        cursor = raw.cursor(name=f"series_{uuid.uuid4().hex[:12]}", binary=True)
+        cursor.itersize = 16
+    else:
+        cursor = raw.cursor()
     try:
         cursor.execute(sql, (dataset_id, first_block, stop_us, start_us))
         pending_t: list[np.ndarray] = []
@@ -417,61 +424,5 @@ def _existing_events(session: Session, events: list[EventRecord]) -> dict[tuple[
     return out
 
 
-def iter_series_stream(
-    session: Session,
-    dataset_id: str,
-    start_us: int,
-    stop_us: int,
-    chunk_rows: int = READ_CHUNK_ROWS,
-    columns: slice | None = None,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """:func:`iter_series` with a server-side cursor on PostgreSQL (added for HAPI).
-
-    psycopg's default (client-side) cursor loads the whole result at ``execute``: a year
-    of blocks sits in memory before the first chunk leaves. A named cursor fetches the
-    blocks a few at a time, so the first chunk comes at once and memory stays flat.
-    Elsewhere (SQLite) this is :func:`iter_series`.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        yield from iter_series(session, dataset_id, start_us, stop_us, chunk_rows, columns)
-        return
-    import uuid
-
-    ds = get_dataset(session, dataset_id)
-    width = dataset_width(ds)
-    first, last, _ = (columns or slice(0, width)).indices(width)
-    k = max(last - first, 0)
-    payload = "vals" if k == width else \
-        f"substring(vals from {first} * n * 8 + 1 for n * {k * 8})"
-    sql = ("SELECT n, times, " + payload + " FROM record_blocks WHERE dataset_id = %s "
-           "AND block_us >= %s AND block_us < %s AND last_us >= %s ORDER BY block_us")
-    first_block = (start_us // BLOCK_US) * BLOCK_US
-    raw: Any = session.connection().connection.dbapi_connection
-    cursor = raw.cursor(name=f"series_{uuid.uuid4().hex[:12]}", binary=True)
-    cursor.itersize = 8
-    try:
-        cursor.execute(sql, (dataset_id, first_block, stop_us, start_us))
-        pending_t: list[np.ndarray] = []
-        pending_v: list[np.ndarray] = []
-        count = 0
-        while True:
-            rows = cursor.fetchmany(8)
-            for n, t_blob, v_blob in rows:
-                times = np.frombuffer(t_blob, dtype="<i8")
-                values = np.frombuffer(v_blob, dtype="<f8").reshape(k, n).T
-                if times[0] < start_us or times[-1] >= stop_us:
-                    keep = (times >= start_us) & (times < stop_us)
-                    times, values = times[keep], values[keep]
-                if len(times):
-                    pending_t.append(times)
-                    pending_v.append(values)
-                    count += len(times)
-                if count >= chunk_rows:
-                    yield np.concatenate(pending_t), np.concatenate(pending_v)
-                    pending_t, pending_v, count = [], [], 0
-            if not rows:
-                break
-        if pending_t:
-            yield np.concatenate(pending_t), np.concatenate(pending_v)
-    finally:
-        cursor.close()
+#: Kept for the HAPI layer: :func:`iter_series` streams on PostgreSQL too.
+iter_series_stream = iter_series
