@@ -147,8 +147,16 @@ class JobSpec:
     description: str
 
 
+def solar_wind_forecast(ctx: app_context.Context) -> int:
+    from jobs.solarwind_forecast import predict_solar_wind
+
+    return predict_solar_wind(ctx)
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("swpc_realtime", swpc_realtime, 60, "NOAA SWPC real-time solar wind"),
+    JobSpec("solar_wind_forecast", solar_wind_forecast, 10 * 60,
+            "Solar wind from L1 to every planet and spacecraft (HUX), as predicted datasets"),
     JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications"),
     JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
             "Drag-based ensembles of new CMEs to every target"),

@@ -3,6 +3,7 @@ stop nothing, real files served by a local HTTP server, CME ensembles stored."""
 
 import threading
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -131,3 +132,23 @@ def test_other_jobs_report_a_dead_network(sqlite_ctx, name):
     assert run_job(c, name, spec.task, "me", use_lease=False) == "failed"
     with sqlite_ctx.factory() as s:
         assert "connection failed" in s.scalars(select(m.JobRun)).one().message
+
+
+def test_solar_wind_forecast_datasets(ctx, shared):
+    from amda_bridge import hapi  # noqa: F401  (served next to measured datasets)
+    from jobs.solarwind_forecast import dataset_id, predict_solar_wind
+    from storms import store
+
+    for name in ("plasma-7-day_2026-04-11_to_2026-04-18.json",
+                 "mag-7-day_2026-04-11_to_2026-04-18.json"):
+        ingest_bytes(ctx.factory, ctx.settings, shared(f"swpc/{name}").read_bytes(), name)
+    stop = int(np.datetime64("2026-04-18T15:00", "us").astype(np.int64))
+    assert predict_solar_wind(ctx, stop) > 0
+    with ctx.factory() as s:
+        ds = store.get_dataset(s, dataset_id("Mars"))
+        t, v = store.read_parameter(s, dataset_id("Earth"), "speed", 0, 2**62)
+        _, angle = store.read_parameter(s, dataset_id("Mars"), "angle", 0, 2**62)
+        _, l1 = store.read_parameter(s, "swpc_rt_plasma", "speed", 0, 2**62)
+    assert ds.kind == "predicted" and [p.name for p in ds.parameters][:2] == ["speed", "density"]
+    assert 250 < np.nanmedian(v) < 900 and np.nanmin(v) >= np.nanmin(l1) - 1
+    assert angle[0] > 5  # Mars is far from the Sun-Earth line in April 2026
