@@ -147,6 +147,25 @@ class JobSpec:
     description: str
 
 
+def hapi_pulls(ctx: app_context.Context) -> int:
+    """Datasets pulled from other HAPI servers (AMDA...): ``STORMS_HAPI_PULLS`` holds
+    ``URL#DATASET`` entries separated by ``;``."""
+    import os
+
+    from amda_bridge.hapi_client import ingest_hapi
+
+    total, failures = 0, []
+    for spec in filter(None, (x.strip() for x in os.environ.get("STORMS_HAPI_PULLS",
+                                                                  "").split(";"))):
+        report = ingest_hapi(ctx, spec)
+        if report.status == "refused":
+            failures.append(f"{spec}: {'; '.join(report.errors)}")
+        total += report.added + report.updated
+    if failures:
+        raise JobFailed(" | ".join(failures))
+    return total
+
+
 def solar_wind_forecast(ctx: app_context.Context) -> int:
     from jobs.solarwind_forecast import predict_solar_wind
 
@@ -161,6 +180,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
             "Drag-based ensembles of new CMEs to every target"),
     JobSpec("kp_indices", kp_indices, 3 * 3600, "GFZ Kp and CelesTrak indices"),
+    JobSpec("hapi_pulls", hapi_pulls, 3600, "Datasets from other HAPI servers (AMDA)"),
     JobSpec("omni_daily", omni_daily, 86400, "NASA OMNI2 hourly, current year"),
     JobSpec("icmecat", icmecat, 86400, "HELIO4CAST ICMECAT observed arrivals"),
 )

@@ -152,3 +152,11 @@ def test_solar_wind_forecast_datasets(ctx, shared):
     assert ds.kind == "predicted" and [p.name for p in ds.parameters][:2] == ["speed", "density"]
     assert 250 < np.nanmedian(v) < 900 and np.nanmin(v) >= np.nanmin(l1) - 1
     assert angle[0] > 5  # Mars is far from the Sun-Earth line in April 2026
+
+
+def test_hapi_pull_job_reports_a_dead_server(sqlite_ctx, monkeypatch):
+    monkeypatch.setenv("STORMS_HAPI_PULLS", "http://127.0.0.1:9/hapi#ace-imf-all")
+    assert run_job(sqlite_ctx, "hapi_pulls", tasks.hapi_pulls, "me", use_lease=False) == \
+        "failed"
+    monkeypatch.setenv("STORMS_HAPI_PULLS", "")
+    assert run_job(sqlite_ctx, "hapi_pulls", tasks.hapi_pulls, "me", use_lease=False) == "ok"
