@@ -552,6 +552,18 @@ def load_dataset(session: Session, dataset_id: str) -> DatasetView:
     return view
 
 
+TITLE_MAX = 40
+
+
+def short_title(title: str) -> str:
+    """A catalog title of at most 40 characters (HAPI's advice), cut at a word; the full
+    title stays in ``info.description``."""
+    if len(title) <= TITLE_MAX:
+        return title
+    cut = title[: TITLE_MAX - 3].rsplit(" ", 1)[0].rstrip(" ,-(")
+    return cut + "..."
+
+
 def all_datasets(session: Session) -> list[DatasetView]:
     """Every dataset that holds records, by id."""
     return [v for v in (view_of(ds) for ds in store.list_datasets(session)) if v is not None]
@@ -576,12 +588,14 @@ def info_object(ds: DatasetView, params: list[ParamView] | None = None,
     if ds.cadence_s:  # a day, or 20 records when they are sparser
         span_s = max(min(86400.0, 1440 * ds.cadence_s), 20 * ds.cadence_s)
         sample_span = int(min(span_s, ds.max_duration_s or span_s) * 1e6)
-    else:
-        sample_span = 86_400_000_000
+    else:  # irregular or monthly records: a sample of about 20 of them
+        sample_span = 20 * 31 * 86_400_000_000
     info["sampleStartDate"] = format_time(max(ds.start_us, ds.stop_us - sample_span), digits)
     info["sampleStopDate"] = info["stopDate"]
     if ds.cadence_s:
         info["cadence"] = iso_duration(ds.cadence_s)
+    elif ds.id.endswith("monthly_predicted"):
+        info["cadence"] = "P1M"  # calendar months: no fixed number of seconds
     if ds.max_duration_s:
         info["maxRequestDuration"] = iso_duration(86400 * max(1, int(ds.max_duration_s
                                                                      // 86400)))
@@ -779,7 +793,7 @@ def catalog(query: Query, datasets: list[DatasetView]) -> HapiResponse:
     _check_resolve(args)
     entries = []
     for ds in datasets:
-        entry: dict = {"id": ds.id, "title": ds.title}
+        entry: dict = {"id": ds.id, "title": short_title(ds.title)}
         if depth == "all":
             info = info_object(ds)
             del info["HAPI"], info["status"]
