@@ -60,3 +60,13 @@ OBLIQUITY_B1950_ARCSEC = 84_404.836
 MU_SUN_EMB = 403_503.2356 / (1.327_124_400_41e11 + 403_503.2356)
 #: TT - TAI, exactly 32.184 s (IAU 1991 Resolution A4).
 TT_MINUS_TAI_S = 32.184
+
+# --- Solar wind (solarwind.py) -----------------------------------------------------------
+#: Proton mass, CODATA 2018 (kg); dynamic pressure m_p n v^2.
+PROTON_MASS_KG = 1.672_621_923_69e-27
+#: HUXt residual acceleration (Riley & Lionello 2011, Solar Phys. 270, 575; Owens et al.
+#: 2020, Solar Phys. 295, 43): v(r) = v0 [1 + alpha (1 - exp(-(r - r0) / rH))],
+#: alpha = 0.15, rH = 50 Rs, anchored at r0 = 30 Rs as HUXt does (model parameters).
+HUX_ALPHA = 0.15
+HUX_R_ACCEL_KM = 50.0 * R_SUN_KM
+HUX_R0_KM = 30.0 * R_SUN_KM
