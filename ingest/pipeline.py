@@ -91,31 +91,37 @@ def ingest_bytes(
         if seen is not None:
             report.kind, report.status = seen.kind, "unchanged"
             return report
+    written_files: list[Path] = []
     try:
         result = parse(data, name, kind)
         report.kind = result.kind
         if result.empty and not result.rejected:
             log.info("%s: no records", location)
-        with factory() as session, session.begin():
-            src = m.SourceFile(
-                location=location, sha256=sha, kind=result.kind, ingested_us=now_us(),
-                status="ok",
-            )
-            session.add(src)
-            session.flush()
-            written_files: list[Path] = []
-            try:
+        try:  # files written for this file go if anything fails, the commit included
+            with factory() as session, session.begin():
+                src = m.SourceFile(
+                    location=location, sha256=sha, kind=result.kind, ingested_us=now_us(),
+                    status="ok",
+                )
+                session.add(src)
+                session.flush()
                 _write(session, settings, result, src.id, report, progress, written_files)
                 report.rejected = len(result.rejected)
                 report.errors = [str(e) for e in result.rejected[:50]]
-                src.added, src.updated, src.rejected = report.added, report.updated, report.rejected
+                src.added, src.updated, src.rejected = (report.added, report.updated,
+                                                        report.rejected)
                 if result.rejected:
                     src.message = "; ".join(report.errors[:10])
-            except BaseException:
-                for p in written_files:
-                    p.unlink(missing_ok=True)
-                raise
+        except BaseException:
+            for p in written_files:
+                p.unlink(missing_ok=True)
+            raise
     except (IngestError, store.StoreError) as exc:
+        if report.kind is None:  # say which format was refused, when it is recognisable
+            try:
+                report.kind = detect_kind(*decompress(data, name))
+            except IngestError:
+                pass
         _refuse(factory, settings, data, location, name, sha, report, str(exc))
     except Exception as exc:  # a parser bug must not lose the file either
         log.exception("unexpected error ingesting %s", location)
