@@ -92,9 +92,9 @@ def predict_solar_wind(ctx: app_context.Context, stop_us: int | None = None) -> 
         lat.append(p.lat_rad[0, 0])
     if not targets:
         return 0
-    pred = solarwind.hux(t, v, n, b, float(l1.r_km[0, 0]), float(l1.lon_rad[0, 0]),
-                         float(l1.lat_rad[0, 0]), np.array(r), np.array(lon), np.array(lat),
-                         cadence_s=CADENCE_S)
+    pred = solarwind.hux(t, v, float(l1.r_km[0, 0]), float(l1.lon_rad[0, 0]), np.array(r),
+                         np.array(lon), n_cm3=n, b_nt=b, lat_src_rad=float(l1.lat_rad[0, 0]),
+                         lat_tgt_rad=np.array(lat), cadence_s=CADENCE_S)
     written = 0
     with ctx.factory() as session, session.begin():
         for i, name in enumerate(targets):
@@ -109,7 +109,7 @@ def predict_solar_wind(ctx: app_context.Context, stop_us: int | None = None) -> 
             times = (pred.t_unix_s[i][ok] * 1e9).astype("datetime64[ns]")
             values = np.column_stack([pred.speed_kms[i][ok], pred.density_cm3[i][ok],
                                       pred.b_nt[i][ok], pred.pressure_npa[i][ok],
-                                      np.full(int(ok.sum()), pred.angle_deg[i])])
+                                      pred.angle_deg[i][ok]])
             counts = store.upsert_series(session, TimeSeries(spec, times, values), None)
             written += counts.added + counts.updated
     return written

@@ -302,9 +302,9 @@ def _sw(req: Request, t_given: float) -> list[dict[str, Any]]:
     if req.backward:
         return _sw_backward(req, t, v, src)
     tgt = _positions(req.targets, np.array([np.nanmedian(t)]))
-    pred = solarwind.hux(t, v, n, b, float(src.r_km[0, 0]), float(src.lon_rad[0, 0]),
-                         float(src.lat_rad[0, 0]), tgt.r_km[:, 0], tgt.lon_rad[:, 0],
-                         tgt.lat_rad[:, 0])
+    pred = solarwind.hux(t, v, float(src.r_km[0, 0]), float(src.lon_rad[0, 0]),
+                         tgt.r_km[:, 0], tgt.lon_rad[:, 0], n_cm3=n, b_nt=b,
+                         lat_src_rad=float(src.lat_rad[0, 0]), lat_tgt_rad=tgt.lat_rad[:, 0])
     params = {"model": "HUX upwind (conservative)", "samples": int(len(t))}
     results = []
     for i, name in enumerate(tgt.bodies):
@@ -315,7 +315,7 @@ def _sw(req: Request, t_given: float) -> list[dict[str, Any]]:
             "arrival_time": iso(times[0]) if ok.any() else None,
             "transit_hours": float((times[0] - t[0]) / 3600.0) if ok.any() else None,
             "arrival_speed_km_s": float(pred.speed_kms[i][ok][0]) if ok.any() else None,
-            "target_sun_source_angle_deg": float(pred.angle_deg[i]),
+            "target_sun_source_angle_deg": float(np.nanmedian(pred.angle_deg[i])),
             "series": [{"time": iso(tt), "speed_km_s": float(sv), "density_cm3": _f(dn),
                         "b_nt": _f(bb), "pressure_npa": _f(pp)}
                        for tt, sv, dn, bb, pp in zip(
