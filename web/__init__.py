@@ -53,7 +53,8 @@ def _register_optional(app: Flask) -> None:
     """Blueprints of the protocol layers, registered when their package provides them."""
     import importlib
 
-    for module in ("amda_bridge.hapi_blueprint", "web.api", "web.pages"):
+    for module in ("amda_bridge.hapi_blueprint", "amda_bridge.tap_blueprint", "web.api",
+                   "web.pages"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
