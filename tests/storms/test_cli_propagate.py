@@ -132,3 +132,70 @@ def test_position_json(run, shared, monkeypatch):
     assert psp["r_au"] == pytest.approx(0.769, abs=0.0005) and psp["source"].startswith("spice")
     bad = run("position", "Earth", "--time", "2024-05-10", "--frame", "GSM")
     assert bad.exit_code != 0 and "known frames" in bad.output
+
+
+def test_ensemble_speed_percentiles_and_provenance(run):
+    rows = _json(run("propagate", "--model", "dbm", "--time", "2024-05-10T06:54", "--speed",
+                     "1200", "--ensemble", "3000", "--sigma-speed", "150", "--sigma-w", "40",
+                     "--sigma-gamma", "0.05e-7", "--sigma-half-width", "5", "--seed", "3",
+                     "--geometry", "flattening", "--to", "Earth", "--json"))
+    r = rows[0]
+    assert r["arrival_speed_p05_km_s"] < r["arrival_speed_p50_km_s"] < r["arrival_speed_p95_km_s"]
+    assert 0.99 <= r["hit_probability"] <= 1.0 and r["ensemble_members"] == 3000
+    assert r["parameters"]["geometry"] == "flattening" and r["parameters"]["w_km_s"] == 400
+    assert r["ephemeris"]["Earth"] == "de421" and r["constants"]["R_sun_km"] == 695700.0
+
+
+def test_flattening_flank_arrives_before_self_similar(run):
+    args = ["propagate", "--model", "dbm", "--time", "2024-05-10T00:00", "--speed", "1500",
+            "--direction", "35,0", "--half-width", "45", "--to", "Earth", "--json"]
+    ss = _json(run(*args))[0]
+    fl = _json(run(*args, "--geometry", "flattening"))[0]
+    assert ss["hit"] and fl["hit"] and fl["transit_hours"] < ss["transit_hours"]
+
+
+def test_dbm_backward_to_another_body(run):
+    """An arrival at Earth back to the launch and on to Mars: Mars' time is the forward
+    run's (same launch)."""
+    fwd = _json(run("propagate", "--model", "dbm", "--time", "2024-05-10T06:54", "--speed",
+                    "1000", "--half-width", "80", "--to", "Earth,Mars", "--json"))
+    back = _json(run("propagate", "--model", "dbm", "--backward", "--from", "Earth", "--time",
+                     fwd[0]["arrival_time"], "--speed", "1000", "--half-width", "80", "--to",
+                     "Sun,Mars", "--json"))
+    assert back[0]["target"] == "Sun" and back[0]["departure_time"][:16] == "2024-05-10T06:54"
+    mars = next(r for r in back if r["target"] == "Mars")
+    assert mars["hit"] == fwd[1]["hit"]
+    if mars["hit"]:
+        dt = np.datetime64(mars["arrival_time"][:-1]) - np.datetime64(fwd[1]["arrival_time"][:-1])
+        assert abs(dt) < np.timedelta64(60, "s")
+
+
+def test_sw_ballistic_method(run, tmp_path):
+    t = np.arange(0, 5 * 86400, 3600) + 1715299200
+    rows = ["time,speed,density,bt"] + [f"{np.datetime64(int(x), 's')}Z,450,5,5" for x in t]
+    path = tmp_path / "l1.csv"
+    path.write_text("\n".join(rows))
+    out = _json(run("propagate", "--model", "sw", "--sw-method", "ballistic", "--from", "L1",
+                    "--time", "2024-05-15", "--input", str(path), "--to", "Earth", "--json"))[0]
+    # L1 to Earth at 450 km/s: ~0.01 AU, under an hour, and a few degrees of corotation
+    assert out["hit"] and 0 < out["transit_hours"] < 2 and out["arrival_speed_km_s"] == 450.0
+    assert out["parameters"]["method"] == "ballistic" and "L1" in out["ephemeris"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "dbm", "--time", "2024-05-10", "--sigma-speed", "-1", "--to", "Earth"],
+     "--sigma-speed"),
+    (["--model", "dbm", "--time", "2024-05-10", "--ensemble", "-5", "--to", "Earth"],
+     "--ensemble"),
+    (["--model", "dbm", "--time", "2024-05-10", "--direction", "east", "--to", "Earth"],
+     "LON,LAT"),
+    (["--model", "dbm", "--time", "2024-05-10", "--to", " , "], "--to"),
+    (["--model", "dbm", "--time", "2024-05-10", "--gamma", "0", "--to", "Earth"], "gamma"),
+    (["--model", "dbm", "--time", "2070-01-01", "--to", "Earth"], "Earth"),
+    (["--model", "sep", "--time", "2024-05-10", "--energy", "-1", "--to", "Earth"], "energy"),
+])
+def test_more_errors_name_the_parameter(run, args, message):
+    result = run("propagate", *args, "--json")
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(
+        result.exception, SystemExit)
