@@ -417,6 +417,38 @@ def cone_arrival(r_target_km, delta_rad, half_width_rad, r0_km, v0_kms, w_kms, g
     return Arrival(hit, np.where(hit, t, np.nan), np.where(hit, v, np.nan))
 
 
+def cone_launch_time_s(arrival_s, r_target_km, delta_rad, half_width_rad, r0_km, v0_kms,
+                       w_kms, gamma_per_km, geometry: str = "self-similar"):
+    """Backward for the cone DBM: when the apex was at r0, given an arrival at a target.
+
+    Parameters
+    ----------
+    arrival_s : float or ndarray, s
+        Arrival time at the target.
+    r_target_km : float or ndarray, km
+        Target distance.
+    delta_rad, half_width_rad : float or ndarray, rad
+        Target angle from the apex and cone half-width.
+    r0_km : float or ndarray, km
+        Apex launch distance.
+    v0_kms, w_kms : float or ndarray, km/s
+        Apex speed at r0 and ambient wind speed.
+    gamma_per_km : float or ndarray, 1/km
+        Drag parameter.
+    geometry : {"self-similar", "flattening"}
+        Leading-edge evolution.
+
+    Returns
+    -------
+    ndarray, s
+        Launch time; NaN where the target lies outside the cone (it could not have been
+        hit).
+    """
+    a = cone_arrival(r_target_km, delta_rad, half_width_rad, r0_km, v0_kms, w_kms,
+                     gamma_per_km, geometry)
+    return np.asarray(arrival_s, dtype=float) - a.transit_s
+
+
 # --- ensembles ----------------------------------------------------------------------------
 
 

@@ -262,3 +262,31 @@ def test_launch_time_spread_shifts_percentiles():
         2 * 1.6449 * sigma_t, rel=0.02)
     with pytest.raises(ValueError, match="sigma"):
         drag.draw_members(10, 900, 400, 0.3e-7, 0, 0, 0.5, R0, drag.Spread(v0_kms=-1))
+
+
+def test_fallback_solver_converges_from_the_bracket_ends():
+    """The safeguarded Newton-bisection alone, started at the worst end of the bracket,
+    reaches the same root as the Halley path (the bracket always holds the root)."""
+    rng = np.random.default_rng(8)
+    v0, w = rng.uniform(100, 3000, 500), rng.uniform(200, 800, 500)
+    g, d = 10 ** rng.uniform(-10, -6, 500), rng.uniform(0.01, 30, 500) * AU_KM
+    dv = v0 - w
+    s, k, c = np.sign(dv), w / np.abs(dv), g * d
+    lo, hi = c / (k + np.maximum(s, 0)), c / (k + np.minimum(s, 0))
+    x = drag._safeguarded(np.where(s > 0, hi, lo), k, s, c, lo, hi)
+    t, _ = drag.transit(R0 + d, R0, v0, w, g)
+    np.testing.assert_allclose(x / (g * np.abs(dv)), t, rtol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(300, 2500), st.floats(250, 700), st.floats(1e-8, 2e-7), st.floats(0.0, 0.7),
+       st.floats(0.3, 5.0), st.sampled_from(drag.GEOMETRIES))
+def test_cone_forward_then_backward(v0, w, g, delta, r_au, geometry):
+    hw = 0.8
+    a = drag.cone_arrival(r_au * AU_KM, delta, hw, R0, v0, w, g, geometry)
+    back = drag.cone_launch_time_s(1e9 + a.transit_s, r_au * AU_KM, delta, hw, R0, v0, w, g,
+                                   geometry)
+    assert back == pytest.approx(1e9, abs=1e-3)
+    farther = drag.cone_arrival(r_au * AU_KM, min(delta + 0.05, 0.79), hw, R0, v0, w, g,
+                                geometry)
+    assert farther.transit_s >= a.transit_s  # the flanks lag the apex

@@ -199,3 +199,34 @@ def test_more_errors_name_the_parameter(run, args, message):
     assert result.exit_code != 0 and message in result.output, result.output
     assert "Traceback" not in result.output and result.exception is None or isinstance(
         result.exception, SystemExit)
+
+
+def test_cir_and_sep_satisfy_their_equations(run):
+    """The JSON times put back into t_i = t0 + dPhi/Omega_sid + dr/V (HCI, moving Mars) and
+    t_onset = t_inj + L/v, with positions read independently from the ephemeris."""
+    from propagation.constants import AU_KM, OMEGA_SUN_SIDEREAL_RAD_S
+    from propagation.ephemerides import positions
+
+    t0 = "2024-05-10T00:00"
+    cir = _json(run("propagate", "--model", "cir", "--from", "Earth", "--time", t0, "--speed",
+                    "450", "--to", "Mars", "--json"))[0]
+    s0 = float(np.datetime64(t0, "s").astype(np.int64))
+    s1 = (np.datetime64(cir["arrival_time"][:-1], "ms").astype(np.int64)) / 1e3
+    earth, mars = positions(["Earth"], [s0], "HCI"), positions(["Mars"], [s1], "HCI")
+    dphi = np.mod(mars.lon_rad[0, 0] - earth.lon_rad[0, 0], 2 * np.pi)
+    expected = s0 + dphi / OMEGA_SUN_SIDEREAL_RAD_S + (mars.r_km[0, 0] - earth.r_km[0, 0]) / 450
+    assert s1 == pytest.approx(expected, abs=2.0)
+    assert cir["parameters"]["frame"] == "HCI"
+    sep = _json(run("propagate", "--model", "sep", "--time", t0, "--speed", "400", "--energy",
+                    "0.1", "--particle", "electron", "--to", "Earth", "--json"))[0]
+    e = positions(["Earth"], [s0])
+    om, v = OMEGA_SUN_SIDEREAL_RAD_S, 400.0
+    a = v / (om * np.cos(e.lat_rad[0, 0]))
+
+    def big_f(x):
+        return 0.5 * a * ((x / a) * np.sqrt(1 + (x / a) ** 2) + np.arcsinh(x / a))
+
+    length = big_f(e.r_km[0, 0]) - big_f(695_700.0)
+    beta = np.sqrt(1 - (0.51099895 / (0.1 + 0.51099895)) ** 2)
+    assert sep["transit_hours"] * 3600 == pytest.approx(length / (beta * 299_792.458), abs=0.01)
+    assert sep["path_length_au"] == pytest.approx(length / AU_KM, rel=1e-9)
