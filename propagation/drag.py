@@ -16,10 +16,13 @@ solves it in the dimensionless variable x = gamma |v0 - w| t, where the equation
 
     f(x) = k x + S ln(1 + x) - c = 0,    k = w / |v0 - w|,   c = gamma (R - r0),
 
-with the bracket [c / (k + max(S, 0)), c / (k + min(S, 0))]. A few Halley steps (clipped to
-the bracket) run over cache-sized blocks of the broadcast arrays; any element whose last
-step was not negligible is finished by a vectorised safeguarded Newton-bisection that
-shrinks the bracket at every step, so the solve always converges.
+with the bracket [c / (k + max(S, 0)), c / (k + min(S, 0))] (the two constant-speed
+times). From the mean-speed guess refined by one fixed-point step, two Halley steps
+(clipped to the bracket) run over cache-sized blocks of the broadcast arrays; elements
+whose last step is not yet negligible (~0.01 % in typical ensembles) take up to three more
+on their own, and any left are finished by a vectorised safeguarded Newton-bisection that
+shrinks the bracket at every step, so the solve always converges. The residual
+r(t) - R stays below 1e-3 s x v (tests/propagation/test_drag.py).
 
 References
 ----------

@@ -95,8 +95,7 @@ def _f(x) -> float | None:
     return x if np.isfinite(x) else None
 
 
-def _sw(source: str, time_: str, targets: list[str], backward: bool, series,
-        method: str) -> list[dict]:
+def _sw(source: str, targets: list[str], backward: bool, series, method: str) -> list[dict]:
     """The solar-wind series measured at ``source`` to the targets (forward), or back to
     the source surface (``backward``), with :mod:`propagation.solarwind`."""
     try:
@@ -239,7 +238,7 @@ def propagate(model, source, time_, targets, backward, speed, direction, frame, 
                 series = _series_from_store(dataset, time_, days)
             else:
                 raise click.UsageError("--model sw needs --input FILE or --dataset ID")
-            results = _sw(source, time_, target_list, backward, series, sw_method)
+            results = _sw(source, target_list, backward, series, sw_method)
         else:
             req = Request(
                 model=model, source=source, time=time_, targets=target_list,
