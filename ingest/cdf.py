@@ -207,6 +207,8 @@ def _check_complete(data: bytes, name: str) -> None:
             if z and not 0 <= word(vdr + dims_at, 4) <= 10:
                 raise IngestError(name, f"corrupt CDF: zVariable {i} has "
                                         f"{word(vdr + dims_at, 4)} dimensions")
+            if wide:
+                _check_vdr3(data, name, vdr, limit, word)
             vdr = word(vdr + off + 4)
     adr = word(gdr + off + 4 + 2 * off)
     for i in range(n_attrs):
@@ -222,6 +224,35 @@ def _check_complete(data: bytes, name: str) -> None:
         if i < n_attrs - 1 and not 0 < adr < size:
             raise IngestError(name, f"corrupt CDF: attribute {i + 1} offset {adr} outside "
                                     "the file")
+
+
+def _check_vdr3(data: bytes, name: str, vdr: int, limit: int, word: Any) -> None:
+    """A CDF 3 variable descriptor: element count, and its VXR tree (entry counts, offsets
+    inside the file, no cycles), which cdflib follows without limits."""
+    size = len(data)
+    n_elems = word(vdr + 64, 4)
+    if not 0 <= n_elems <= size:
+        raise IngestError(name, f"corrupt CDF: variable at {vdr} claims {n_elems} elements")
+    pending, seen = [word(vdr + 28)], set()
+    while pending:
+        vxr = pending.pop()
+        while vxr != 0:
+            if vxr in seen or not 0 < vxr < size or len(seen) > limit:
+                raise IngestError(name, f"corrupt CDF: index record (VXR) at {vxr} is "
+                                        "outside the file or loops")
+            seen.add(vxr)
+            n_entries, n_used = word(vxr + 20, 4), word(vxr + 24, 4)
+            if not (0 <= n_used <= n_entries <= limit):
+                raise IngestError(name, f"corrupt CDF: index record at {vxr} claims "
+                                        f"{n_used} of {n_entries} entries")
+            for k in range(n_used):
+                target = word(vxr + 28 + 8 * n_entries + 8 * k)
+                if not 0 < target < size:
+                    raise IngestError(name, f"corrupt CDF: index record at {vxr} points "
+                                            f"outside the file ({target})")
+                if word(target + 8, 4) == 6:  # a nested VXR
+                    pending.append(target)
+            vxr = word(vxr + 12)
 
 
 def _parse_open(cdf: Any, name: str) -> ParseResult:

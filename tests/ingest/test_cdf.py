@@ -244,6 +244,12 @@ def test_corrupt_entry_count_refused_at_once(shared):
     data[adr + 56:adr + 60] = (2**31 - 1).to_bytes(4, "big")  # NzEntries of attribute 0
     with pytest.raises(IngestError, match="corrupt CDF: attribute 0 claims"):
         cdf.parse_cdf(bytes(data), "ac.cdf")
+    data = bytearray(shared(PSP).read_bytes())
+    vdr = int.from_bytes(data[gdr + 20:gdr + 28], "big")  # first zVariable
+    vxr = int.from_bytes(data[vdr + 28:vdr + 36], "big")
+    data[vxr + 20:vxr + 24] = (2**31 - 1).to_bytes(4, "big")  # its VXR's entry count
+    with pytest.raises(IngestError, match="corrupt CDF: index record at"):
+        cdf.parse_cdf(bytes(data), "psp.cdf")
     data = bytearray(shared(ACE).read_bytes())
     data[400:4000] = b"\x7f" * 3600  # descriptors overwritten
     with pytest.raises(IngestError, match="ac.cdf"):
