@@ -27,6 +27,8 @@ class JobFailed(RuntimeError):
 def _fetch_and_ingest(ctx: app_context.Context, url: str, kind: str | None = None) -> int:
     s = ctx.settings
     data = fetch(url, s.http_timeout_s, s.http_retries, factory=ctx.factory)
+    if not data.strip():  # DONKI answers an empty range with an empty body
+        return 0
     report = ingest_bytes(ctx.factory, s, data, url, kind)
     if report.status == "refused":
         raise JobFailed(f"{url}: refused: {'; '.join(report.errors)}")

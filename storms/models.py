@@ -142,10 +142,10 @@ class Event(Base):
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey("source_files.id"))
 
     analyses: Mapped[list[CMEAnalysis]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
+        back_populates="event", cascade="all, delete-orphan", order_by="CMEAnalysis.id"
     )
     links: Mapped[list[EventLink]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
+        back_populates="event", cascade="all, delete-orphan", order_by="EventLink.id"
     )
 
 

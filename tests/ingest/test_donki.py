@@ -233,12 +233,7 @@ def test_pipeline_every_file_links_and_reingest(ctx, shared):
     cme = _path(shared, "CME").read_bytes()
     assert ingest_bytes(ctx.factory, ctx.settings, cme, "CME.json").status == "unchanged"
     again = ingest_bytes(ctx.factory, ctx.settings, cme, "CME.json", force=True)
-    if ctx.engine.dialect.name == "postgresql" and again.updated == 1:
-        # storms.store.upsert_events compares a CME's analyses in the order they load,
-        # and Event.analyses has no order_by: PostgreSQL returned the two analyses of
-        # 2024-05-05T15:48:00-CME-001 swapped, so one unchanged CME counts as updated.
-        # Fix (shared files): relationship(..., order_by="CMEAnalysis.id") in models.py.
-        pytest.xfail("Event.analyses unordered on PostgreSQL (store/models fix needed)")
+    # (analyses load in id order, so an unchanged CME with two analyses compares equal)
     assert (again.status, again.added, again.updated) == ("ok", 0, 0)
 
 
