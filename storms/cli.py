@@ -7,6 +7,7 @@ import logging
 import click
 
 from storms.commands.db import db
+from storms.commands.hindcast import hindcast
 from storms.commands.ingest import ingest
 from storms.commands.jobs import jobs
 from storms.commands.position import position
@@ -28,6 +29,7 @@ cli.add_command(ingest)
 cli.add_command(propagate)
 cli.add_command(position)
 cli.add_command(jobs)
+cli.add_command(hindcast)
 
 
 def main() -> None:
