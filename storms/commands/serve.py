@@ -22,4 +22,8 @@ def serve(host: str, port: int, no_jobs: bool, threads: int) -> None:
         app.run(host=host, port=port, threaded=True)
         return
     click.echo(f"Storms serving on http://{host}:{port}")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="storms")
+    # waitress spools a response buffer over 1 MB (its default) to a temporary file; 4 MB
+    # in memory, with the application paused at 4 MB, halves the time of a year of HAPI
+    # binary and keeps the server under 200 MB
+    waitress_serve(app, host=host, port=port, threads=threads, ident="storms",
+                   outbuf_overflow=4 * 1024 * 1024, outbuf_high_watermark=4 * 1024 * 1024)
