@@ -38,6 +38,8 @@ FORMATS: tuple[Format, ...] = (
            "NOAA SWPC products/solar-wind plasma-*/mag-* JSON (array of arrays)"),
     Format("swpc-rtsw", "ingest.swpc", "parse_rtsw", "sniff_rtsw",
            "NOAA SWPC json/rtsw rtsw_mag_1m / rtsw_wind_1m (objects, ACE+DSCOVR)"),
+    Format("swpc-goes", "ingest.swpc", "parse_goes", "sniff_goes",
+           "NOAA SWPC json/goes X-ray flux and differential protons"),
     Format("omni2", "ingest.omni", "parse_omni2", "sniff_omni2",
            "NASA OMNI2 hourly ASCII, 55 or 57 words"),
     Format("omni-hro", "ingest.omni", "parse_hro", "sniff_hro",

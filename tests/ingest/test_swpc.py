@@ -306,3 +306,15 @@ def test_fetch_failures(server, settings):
         swpc.fetch_products("plasma", s)
     with pytest.raises(FetchError, match="connection failed"):
         swpc.fetch_rtsw("wind", s)
+
+
+def test_goes_files_are_detected_through_the_pipeline(ctx, shared):
+    from ingest.pipeline import ingest_bytes
+
+    for name, dataset, times in (("xrays-1-day.json", "goes_xrs_primary", 1438),
+                                 ("differential-protons-1-day.json",
+                                  "goes_diff_protons_primary", 287)):
+        report = ingest_bytes(ctx.factory, ctx.settings, shared(f"swpc/{name}").read_bytes(),
+                              name)
+        assert (report.status, report.kind, report.dataset) == ("ok", "swpc-goes", dataset)
+        assert report.added == times
