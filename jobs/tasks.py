@@ -168,6 +168,12 @@ def hapi_pulls(ctx: app_context.Context) -> int:
     return total
 
 
+def alerts(ctx: app_context.Context) -> int:
+    from storms.alerts import evaluate_all
+
+    return evaluate_all(ctx.factory)
+
+
 def solar_wind_forecast(ctx: app_context.Context) -> int:
     from jobs.solarwind_forecast import predict_solar_wind
 
@@ -178,6 +184,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("swpc_realtime", swpc_realtime, 60, "NOAA SWPC real-time solar wind"),
     JobSpec("solar_wind_forecast", solar_wind_forecast, 10 * 60,
             "Solar wind from L1 to every planet and spacecraft (HUX), as predicted datasets"),
+    JobSpec("alerts", alerts, 60, "Alert rules on the latest data, webhook notifications"),
     JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications"),
     JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
             "Drag-based ensembles of new CMEs to every target"),

@@ -271,3 +271,38 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertRule(Base):
+    """A rule watched on a dataset: ``parameter`` (component ``component`` of a vector)
+    compared with ``threshold`` by ``operator`` for at least ``duration_s``."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    parameter: Mapped[str] = mapped_column(String(100))
+    component: Mapped[int] = mapped_column(Integer, default=0)
+    operator: Mapped[str] = mapped_column(String(2))  # < <= > >=
+    threshold: Mapped[float] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    severity: Mapped[str] = mapped_column(String(16), default="warning")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """An alert raised by a rule: open, acknowledged, closed; one open alert per rule."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_rule_state", "rule_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))  # open | acknowledged | closed
+    opened_us: Mapped[int] = mapped_column(BigInteger)  # when the condition began (data time)
+    closed_us: Mapped[int | None] = mapped_column(BigInteger)
+    peak_value: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
