@@ -168,6 +168,38 @@ def hapi_pulls(ctx: app_context.Context) -> int:
     return total
 
 
+def detect_shocks(ctx: app_context.Context) -> int:
+    """Fast-forward shocks in the last 6 hours at L1, stored as IPS events (source storms)."""
+    from ingest.base import EventRecord
+    from storms import store
+    from storms.shocks import detect
+
+    stop = now_us()
+    start = stop - 6 * 3_600_000_000
+    with ctx.factory() as session:
+        names = {d.id for d in store.list_datasets(session)}
+        if not {"swpc_rt_plasma", "swpc_rt_mag"} <= names:
+            return 0
+        t, plasma = store.read_series(session, "swpc_rt_plasma", start, stop)
+        tb, bt = store.read_parameter(session, "swpc_rt_mag", "bt", start, stop)
+    if len(t) < 10 or len(tb) < 2:
+        return 0
+    shocks = detect(t, plasma[:, 1], plasma[:, 0], np.interp(t, tb, bt), plasma[:, 2])
+    events = [EventRecord(kind="IPS", source="storms", start=np.datetime64(s.time_us, "us"),
+                          source_id=f"{np.datetime64(s.time_us, 's')}Z-IPS-L1",
+                          location="L1", summary="Fast-forward shock detected at L1",
+                          attributes={"speed_jump_km_s": s.speed_jump_kms,
+                                      "density_ratio": s.density_ratio,
+                                      "field_ratio": s.field_ratio,
+                                      "temperature_ratio": s.temperature_ratio})
+              for s in shocks]
+    if not events:
+        return 0
+    with ctx.factory() as session, session.begin():
+        counts = store.upsert_events(session, events, None)
+    return counts.added + counts.updated
+
+
 def alerts(ctx: app_context.Context) -> int:
     from storms.alerts import evaluate_all
 
@@ -185,6 +217,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("solar_wind_forecast", solar_wind_forecast, 10 * 60,
             "Solar wind from L1 to every planet and spacecraft (HUX), as predicted datasets"),
     JobSpec("alerts", alerts, 60, "Alert rules on the latest data, webhook notifications"),
+    JobSpec("detect_shocks", detect_shocks, 5 * 60, "Shock detection in the L1 data"),
     JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications"),
     JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
             "Drag-based ensembles of new CMEs to every target"),

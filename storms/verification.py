@@ -1,7 +1,8 @@
 """Scoring predicted arrivals against what spacecraft then measured.
 
 Observed arrivals at a target come from the event catalogue: DONKI interplanetary shocks
-(IPS, by location) and HELIO4CAST ICMECAT (ICME start, by in-situ spacecraft). A predicted
+(IPS, by location), HELIO4CAST ICMECAT (ICME start, by in-situ spacecraft) and the shocks
+Storms detects itself at L1 (:mod:`storms.shocks`). A predicted
 hit is matched to the nearest unmatched observed arrival within the window: a hit, with
 its error dt = t_pred - t_obs (negative = early, as the CCMC scoreboard); predicted hits
 left alone are false alarms, observed arrivals left alone are misses.
@@ -20,7 +21,8 @@ from storms import models as m
 HOUR_US = 3_600_000_000
 #: in-situ names of each target in the catalogues (DONKI IPS location, ICMECAT sc_insitu)
 OBSERVERS = {
-    "Earth": ("Earth", "Wind"), "L1": ("Earth", "Wind"), "STEREO-A": ("STEREO A", "STEREO-A"),
+    "Earth": ("Earth", "Wind", "L1"), "L1": ("Earth", "Wind", "L1"),
+    "STEREO-A": ("STEREO A", "STEREO-A"),
     "Mars": ("Mars", "MAVEN"), "Parker Solar Probe": ("PSP",), "Solar Orbiter": ("SolarOrbiter",),
     "BepiColombo": ("BepiColombo",), "Juno": ("Juno",),
 }
@@ -56,7 +58,8 @@ def observed_arrivals(session: Session, target: str, start_us: int, stop_us: int
     rows = session.scalars(select(m.Event.start_us).where(
         m.Event.kind.in_(("IPS", "ICME")), m.Event.location.in_(names),
         m.Event.start_us >= start_us, m.Event.start_us < stop_us,
-        or_(m.Event.source == "DONKI", m.Event.source == "ICMECAT"))).all()
+        or_(m.Event.source == "DONKI", m.Event.source == "ICMECAT",
+            m.Event.source == "storms"))).all()
     times = np.sort(np.array(rows, dtype=np.int64))
     if len(times) == 0:
         return times

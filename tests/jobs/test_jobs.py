@@ -160,3 +160,25 @@ def test_hapi_pull_job_reports_a_dead_server(sqlite_ctx, monkeypatch):
         "failed"
     monkeypatch.setenv("STORMS_HAPI_PULLS", "")
     assert run_job(sqlite_ctx, "hapi_pulls", tasks.hapi_pulls, "me", use_lease=False) == "ok"
+
+
+def test_detect_shocks_job_stores_ips_events(sqlite_ctx):
+    from ingest.base import TimeSeries
+    from ingest.swpc import PRODUCT_MAG, PRODUCT_PLASMA
+    from storms import store
+    from storms.timeutil import now_us
+
+    n = 240
+    t = (np.int64(now_us()) - np.arange(n)[::-1] * 60_000_000).astype("datetime64[us]")
+    step = (np.arange(n) >= 120).astype(float)
+    plasma = np.column_stack([5 * (1 + step), 400 + 100 * step, 8e4 * (1 + 1.5 * step)])
+    mag = np.column_stack([np.zeros((n, 5)), 5 * (1 + 1.2 * step)])
+    with sqlite_ctx.factory() as s, s.begin():
+        store.upsert_series(s, TimeSeries(PRODUCT_PLASMA, t, plasma), None)
+        store.upsert_series(s, TimeSeries(PRODUCT_MAG, t, mag), None)
+    assert tasks.detect_shocks(sqlite_ctx) == 1
+    assert tasks.detect_shocks(sqlite_ctx) == 0  # the same shock is not stored twice
+    with sqlite_ctx.factory() as s:
+        ev = s.scalars(select(m.Event).where(m.Event.source == "storms")).one()
+    assert ev.kind == "IPS" and ev.location == "L1"
+    assert abs(ev.start_us - int(t[120].astype(np.int64))) <= 2 * 60_000_000
