@@ -203,7 +203,9 @@ def detect_shocks(ctx: app_context.Context) -> int:
 def alerts(ctx: app_context.Context) -> int:
     from storms.alerts import evaluate_all
 
-    return evaluate_all(ctx.factory)
+    s = ctx.settings
+    smtp = (s.smtp_host, s.smtp_port, s.smtp_from) if s.smtp_host else None
+    return evaluate_all(ctx.factory, smtp=smtp)
 
 
 def solar_wind_forecast(ctx: app_context.Context) -> int:

@@ -112,10 +112,15 @@ def acknowledge(session: Session, alert_id: int) -> m.Alert:
     return alert
 
 
-def notify(alert: m.Alert, rule: m.AlertRule, timeout_s: float = 5.0) -> bool:
-    """POST the alert as JSON to the rule's webhook; True when delivered (2xx)."""
+def notify(alert: m.Alert, rule: m.AlertRule, timeout_s: float = 5.0,
+           smtp: tuple[str, int, str] | None = None) -> bool:
+    """POST the alert as JSON to the rule's webhook and e-mail it to ``rule.email_to``
+    through ``smtp`` (host, port, sender); True when every channel delivered it."""
+    delivered = True
+    if rule.email_to:
+        delivered = _email(alert, rule, smtp, timeout_s)
     if not rule.webhook_url:
-        return True
+        return delivered
     body = {"alert_id": alert.id, "rule": rule.name, "state": alert.state,
             "severity": rule.severity, "opened": us_to_iso(alert.opened_us),
             "closed": us_to_iso(alert.closed_us), "peak": alert.peak_value,
@@ -126,10 +131,34 @@ def notify(alert: m.Alert, rule: m.AlertRule, timeout_s: float = 5.0) -> bool:
     except requests.RequestException as exc:
         log.warning("webhook %s failed: %s", rule.webhook_url, exc)
         return False
-    return 200 <= resp.status_code < 300
+    return delivered and 200 <= resp.status_code < 300
 
 
-def evaluate_all(factory, at_us: int | None = None) -> int:
+def _email(alert: m.Alert, rule: m.AlertRule, smtp: tuple[str, int, str] | None,
+           timeout_s: float) -> bool:
+    import smtplib
+    from email.message import EmailMessage
+
+    if smtp is None or not smtp[0]:
+        log.warning("alert %s: e-mail wanted but STORMS_SMTP_HOST is not set", alert.id)
+        return False
+    msg = EmailMessage()
+    msg["Subject"] = f"[storms {rule.severity}] {alert.state}: {rule.name}"
+    msg["From"] = smtp[2]
+    msg["To"] = rule.email_to or ""
+    msg.set_content(f"{alert.message}\nstate: {alert.state}\nopened: "
+                    f"{us_to_iso(alert.opened_us)}\nclosed: {us_to_iso(alert.closed_us)}\n")
+    try:
+        with smtplib.SMTP(smtp[0], smtp[1], timeout=timeout_s) as client:
+            client.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("alert %s: e-mail failed: %s", alert.id, exc)
+        return False
+    return True
+
+
+def evaluate_all(factory, at_us: int | None = None,
+                 smtp: tuple[str, int, str] | None = None) -> int:
     """Evaluate every enabled rule; notify what changed (undelivered ones retry next time)."""
     at_us = at_us or now_us()
     with factory() as session, session.begin():
@@ -140,6 +169,6 @@ def evaluate_all(factory, at_us: int | None = None) -> int:
         pending = session.scalars(select(m.Alert).where(m.Alert.notified.is_(False))).all()
         for alert in pending:
             rule = session.get(m.AlertRule, alert.rule_id)
-            if rule is not None and notify(alert, rule):
+            if rule is not None and notify(alert, rule, smtp=smtp):
                 alert.notified = True
         return len(pending)

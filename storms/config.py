@@ -36,6 +36,9 @@ class Settings:
     source_urls: dict[str, str] = field(default_factory=dict)
     http_timeout_s: float = 30.0
     http_retries: int = 3
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "storms@localhost"
 
     @property
     def quarantine_dir(self) -> Path:
@@ -67,6 +70,9 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         source_urls=urls,
         http_timeout_s=float(env.get("STORMS_HTTP_TIMEOUT", "30")),
         http_retries=int(env.get("STORMS_HTTP_RETRIES", "3")),
+        smtp_host=env.get("STORMS_SMTP_HOST") or None,
+        smtp_port=int(env.get("STORMS_SMTP_PORT", "25")),
+        smtp_from=env.get("STORMS_SMTP_FROM", "storms@localhost"),
     )
 
 

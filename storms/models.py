@@ -290,6 +290,7 @@ class AlertRule(Base):
     severity: Mapped[str] = mapped_column(String(16), default="warning")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     webhook_url: Mapped[str | None] = mapped_column(Text)
+    email_to: Mapped[str | None] = mapped_column(Text)  # comma-separated addresses
 
 
 class Alert(Base):

@@ -87,3 +87,37 @@ def test_undelivered_webhook_is_retried(sqlite_ctx, shared):
     at = int(np.datetime64("2026-04-11T16:00", "us").astype(np.int64))
     assert alerts.evaluate_all(sqlite_ctx.factory, at) == 1
     assert alerts.evaluate_all(sqlite_ctx.factory, at) == 1  # still pending, no duplicate
+
+
+def test_email_through_a_local_smtp_server(sqlite_ctx, shared):
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            received.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        name = "plasma-7-day_2026-04-11_to_2026-04-18.json"
+        ingest_bytes(sqlite_ctx.factory, sqlite_ctx.settings,
+                     shared(f"swpc/{name}").read_bytes(), name)
+        with sqlite_ctx.factory() as s, s.begin():
+            s.add(m.AlertRule(name="fast", dataset_id="swpc_rt_plasma", parameter="speed",
+                              operator=">", threshold=500.0, duration_s=0.0, enabled=True,
+                              component=0, severity="watch", email_to="duty@example.org"))
+        at = int(np.datetime64("2026-04-11T16:00", "us").astype(np.int64))
+        alerts.evaluate_all(sqlite_ctx.factory, at, smtp=("127.0.0.1", port, "storms@test"))
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    rcpt, content = received[0]
+    assert rcpt == ["duty@example.org"] and "Subject: [storms watch] open: fast" in content

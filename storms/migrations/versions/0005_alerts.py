@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("webhook_url", sa.Text(), nullable=True),
+        sa.Column("email_to", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_rules")),
         sa.UniqueConstraint("name", name=op.f("uq_alert_rules_name")),
     )
