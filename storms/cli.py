@@ -12,6 +12,7 @@ from storms.commands.ingest import ingest
 from storms.commands.jobs import jobs
 from storms.commands.position import position
 from storms.commands.propagate import propagate
+from storms.commands.scoreboard import scoreboard
 from storms.commands.serve import serve
 
 
@@ -30,6 +31,7 @@ cli.add_command(propagate)
 cli.add_command(position)
 cli.add_command(jobs)
 cli.add_command(hindcast)
+cli.add_command(scoreboard)
 
 
 def main() -> None:

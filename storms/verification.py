@@ -86,3 +86,27 @@ def match(predicted_us: np.ndarray, observed_us: np.ndarray, window_us: int, tar
     score.false_alarms = len(pred) - len(used_p)
     score.misses = len(obs) - len(used_o)
     return score
+
+
+def scoreboard(session: Session, window_h: float = 24.0, min_probability: float = 0.5
+               ) -> list[dict]:
+    """Every stored prediction scored per model and target against the observed arrivals
+    over the span of the predictions (hits, misses, false alarms, ME, MAE, RMSE)."""
+    rows = session.execute(select(m.Prediction.model, m.Prediction.target,
+                                  m.Prediction.arrival_us, m.Prediction.hit_probability,
+                                  m.Prediction.departure_us)
+                           .where(m.Prediction.arrival_us.is_not(None))).all()
+    groups: dict[tuple[str, str], list] = {}
+    for model, target, arrival, prob, departure in rows:
+        groups.setdefault((model, target), []).append((arrival, prob, departure))
+    out = []
+    for (model, target), items in sorted(groups.items()):
+        arr = np.array([a for a, p, _d in items if (p if p is not None else 1.0)
+                        >= min_probability], dtype=np.int64)
+        start = min(d for _a, _p, d in items)
+        stop = max(a for a, _p, _d in items) + int(window_h * HOUR_US)
+        observed = observed_arrivals(session, target, start, stop)
+        score = match(arr, observed, int(window_h * HOUR_US), target).as_dict()
+        out.append({"model": model, **score, "predictions": len(items),
+                    "observed_arrivals": int(len(observed)), "window_h": window_h})
+    return out

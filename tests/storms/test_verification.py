@@ -51,3 +51,24 @@ def test_hindcast_may_2024(tmp_path, monkeypatch, shared):
     empty = runner.invoke(cli, ["hindcast", "--from", "2020-01-01", "--to", "2020-02-01"])
     assert empty.exit_code != 0 and "no DONKI CME" in empty.output
     app_context.default.cache_clear()
+
+
+def test_scoreboard_from_stored_predictions(sqlite_ctx):
+    from storms import models as m
+    from storms.verification import scoreboard
+
+    t0 = 1_715_299_200_000_000  # 2024-05-10
+    with sqlite_ctx.factory() as s, s.begin():
+        s.add(m.Event(kind="IPS", source="DONKI", source_id="ips-1", start_us=t0 + 40 * H,
+                      location="Earth", attributes={}))
+        for i, (arrival, prob) in enumerate([(t0 + 36 * H, 0.9), (t0 + 300 * H, 0.8),
+                                             (t0 + 41 * H, 0.2)]):
+            s.add(m.Prediction(model="dbem", model_version="t", event_key=f"cme-{i}",
+                               target="Earth", issued_us=t0, departure_us=t0,
+                               hit=prob >= 0.5, hit_probability=prob, arrival_us=arrival,
+                               parameters={}))
+    with sqlite_ctx.factory() as s:
+        (row,) = scoreboard(s, 24.0)
+    # the 0.2-probability prediction is not a forecast hit; the 300 h one is a false alarm
+    assert (row["hits"], row["misses"], row["false_alarms"]) == (1, 0, 1)
+    assert row["mean_error_h"] == -4.0 and row["model"] == "dbem"
