@@ -75,10 +75,32 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return _rss_kb(pid)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Memory of ``pid`` plus its children (gunicorn serves from a forked worker), as the
+    sum of their proportional set sizes (pages the fork shares are counted once)."""
+    total = _pss_kb(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(_tree_rss_kb(int(c)) for c in children)
+
+
 def _sample(pid: int, peak: list[int], stop: threading.Event) -> None:
-    """Keep the largest RSS (kB) of ``pid`` seen every 5 ms in ``peak[0]``."""
+    """Keep the largest memory (kB) of ``pid`` and its children, every 5 ms, in ``peak[0]``."""
     while not stop.is_set():
-        peak[0] = max(peak[0], _rss_kb(pid))
+        peak[0] = max(peak[0], _tree_rss_kb(pid))
         time.sleep(0.005)
 
 

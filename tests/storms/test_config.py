@@ -7,6 +7,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from storms import config
 
 
@@ -44,7 +46,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_starts_with_no_network_and_answers_health(tmp_path):
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_serve_starts_with_no_network_and_answers_health(tmp_path, server):
     """`storms db upgrade` then `storms serve` in a fresh data dir, HOME read-only."""
     port = _free_port()
     home = tmp_path / "home"
@@ -60,7 +63,8 @@ def test_serve_starts_with_no_network_and_answers_health(tmp_path):
     storms = str(Path(sys.executable).parent / "storms")
     up = subprocess.run([storms, "db", "upgrade"], env=env, capture_output=True, text=True)
     assert up.returncode == 0, up.stderr
-    proc = subprocess.Popen([storms, "serve", "--port", str(port), "--no-jobs"], env=env,
+    proc = subprocess.Popen([storms, "serve", "--port", str(port), "--no-jobs",
+                             "--server", server], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         body = None
