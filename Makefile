@@ -28,12 +28,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy propagation storms
 
-# Debian tools the conformance tests use (stilts for taplint); installed when missing.
+# Debian tools the tests use (stilts for taplint, chromium for the browser tests),
+# installed when missing.
 system-deps:
-	@command -v stilts >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stilts >/dev/null; \
-	  else echo "stilts missing: the taplint test will skip (fail under CI)"; fi; }
+	@missing=""; command -v stilts >/dev/null 2>&1 || missing="$$missing stilts"; \
+	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    else echo "missing:$$missing; their tests will skip (and fail under CI)"; fi; \
+	  fi
 
 test: lint typecheck system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
