@@ -940,12 +940,15 @@ def data(factory: sessionmaker[Session], query: Query, gzip: bool = False) -> Ha
     try:
         req = parse_data_request(session, query)
         layout = _Layout(req)
-        chunks = store.iter_series_stream(session, req.dataset.id, req.start_us, req.stop_us,
-                                          chunk_rows=1,
-                                          columns=slice(layout.first, layout.last))
+        chunks = store.prefetched(store.iter_series_stream(
+            session, req.dataset.id, req.start_us, req.stop_us, chunk_rows=1,
+            columns=slice(layout.first, layout.last)))
         batches = _batches(chunks)
         first = next(batches, None)
     except BaseException:
+        chunks_close = locals().get("chunks")
+        if chunks_close is not None:
+            chunks_close.close()
         session.close()
         raise
     code = 1201 if first is None else 1200
@@ -976,6 +979,7 @@ def data(factory: sessionmaker[Session], query: Query, gzip: bool = False) -> Ha
                 yield epilogue
         finally:
             batches.close()  # type: ignore[attr-defined]
+            chunks.close()  # stops the reading thread before the session closes
             session.close()
 
     body: Iterable[bytes] = stream()

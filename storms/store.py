@@ -6,9 +6,9 @@ and read back in chunks as numpy arrays, so memory stays flat whatever the range
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import delete, select
@@ -20,6 +20,8 @@ from storms.timeutil import datetime64_to_us, now_us
 
 READ_CHUNK_ROWS = 100_000
 Progress = Callable[[int], None]
+
+T = TypeVar("T")
 
 
 class StoreError(ValueError):
@@ -426,3 +428,58 @@ def _existing_events(session: Session, events: list[EventRecord]) -> dict[tuple[
 
 #: Kept for the HAPI layer: :func:`iter_series` streams on PostgreSQL too.
 iter_series_stream = iter_series
+
+
+def prefetched(chunks: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
+    """The items of ``chunks``, produced by a background thread up to ``depth`` ahead.
+
+    While the consumer formats and sends one chunk, the next one is already being read
+    (the database driver waits on the socket without the GIL). Closing the returned
+    generator stops the thread and closes ``chunks`` before returning, so the caller may
+    then close the session the chunks were read from. Exceptions reach the consumer.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # handed to the consumer
+            box.put((done, exc))
+            return
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        box.put((done, None))
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if item is done:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                box.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
