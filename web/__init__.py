@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from storms import app_context
 
@@ -30,14 +31,8 @@ def create_app(
     app.register_blueprint(health_bp)
     _register_optional(app)
 
-    @app.errorhandler(404)
-    def not_found(_e):
-        return jsonify(error="not found"), 404
-
-    @app.errorhandler(500)
-    def server_error(e):  # a last resort: log the detail, answer without a traceback
-        log.error("internal error: %s", e)
-        return jsonify(error="internal error; the administrators have the details"), 500
+    _error_pages(app)
+    app.after_request(_security_headers)
 
     if start_jobs:
         try:
@@ -66,3 +61,59 @@ def _register_optional(app: Flask) -> None:
 
 def context_of(app: Flask) -> app_context.Context:
     return app.extensions["storms"]
+
+
+#: Content Security Policy: everything from this origin; inline styles for plotly's SVG.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _security_headers(resp):
+    """Headers a reviewer expects; protocol clients (HAPI, TAP) may be cross-origin."""
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith(("/hapi", "/tap")):
+        resp.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return resp
+
+
+def _wants_html() -> bool:
+    path = request.path
+    if path.startswith(("/api/", "/hapi", "/tap", "/health", "/vendor", "/static")):
+        return False
+    return "text/html" in (request.headers.get("Accept") or "text/html")
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors outside the protocol blueprints: an HTML page for people, JSON otherwise
+    (RFC 9457 problem details under /api/). Never a traceback."""
+
+    def answer(status: int, title: str, detail: str):
+        if request.path.startswith("/api/"):
+            body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+            resp = jsonify(body)
+            resp.status_code = status
+            resp.mimetype = "application/problem+json"
+            return resp
+        if _wants_html():
+            try:
+                html = render_template("error.html", title=title, status=status,
+                                       detail=detail)
+            except Exception:  # the error page itself must never fail
+                html = f"<h1>{status} {title}</h1><p>{detail}</p>"
+            return html, status
+        return jsonify(error=detail, status=status), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        status = e.code or 500
+        return answer(status, e.name, e.description or e.name)
+
+    @app.errorhandler(Exception)
+    def server_error(e: Exception):  # a last resort: log the detail, answer without it
+        log.exception("internal error on %s %s", request.method, request.path)
+        return answer(500, "Internal Server Error",
+                      "internal error; the administrators have the details")
