@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 
 from amda_bridge import hapi
 from amda_bridge.hapi_errors import HapiError
+from storms.database import RETRY_AFTER_S, is_unavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hapi", __name__, url_prefix="/hapi")
@@ -62,7 +63,14 @@ def _answer(work: Callable[[], hapi.HapiResponse]) -> Response:
         return _send(work())
     except HapiError as err:
         return _send(hapi.error_response(err))
-    except Exception:  # a last resort: HAPI 1500, the detail only in the log
+    except Exception as exc:  # a last resort: HAPI 1500, the detail only in the log
+        if is_unavailable(exc):  # HTTP 503 + Retry-After: clients should retry, not give up
+            log.warning("HAPI %s: database unavailable: %s", request.path, exc)
+            resp = hapi.error_response(HapiError(
+                1500, "database temporarily unavailable; retry in a few seconds"))
+            resp.status = "503 Service Unavailable; HAPI 1500 Internal server error"
+            resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return _send(resp)
         log.exception("HAPI request failed: %s", request.path)
         return _send(hapi.error_response(HapiError(1500)))
 

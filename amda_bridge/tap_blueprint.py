@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, request, send_file, url_for
 
 from amda_bridge.tap import service, uws
 from amda_bridge.tap.service import TapResponse
+from storms.database import RETRY_AFTER_S, is_unavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tap", __name__, url_prefix="/tap")
@@ -74,6 +75,12 @@ def _any_error(err: Exception) -> Response:
     code = getattr(err, "code", None)
     if isinstance(code, int) and code < 500:
         return _send(service.error_response(getattr(err, "description", str(err)), code))
+    if is_unavailable(err):
+        log.warning("TAP %s: database unavailable: %s", request.path, err)
+        resp = _send(service.error_response(
+            "database temporarily unavailable; retry in a few seconds", 503))
+        resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return resp
     log.exception("TAP request failed: %s", request.path)
     return _send(service.error_response("internal error; the administrators have the details",
                                         500))

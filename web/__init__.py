@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from storms import app_context
+from storms.database import RETRY_AFTER_S, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,12 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(e: Exception):  # a last resort: log the detail, answer without it
+        if is_unavailable(e):
+            log.warning("%s %s: database unavailable: %s", request.method, request.path, e)
+            resp = make_response(answer(503, "Service Unavailable",
+                                        "database temporarily unavailable; retry shortly"))
+            resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return resp
         log.exception("internal error on %s %s", request.method, request.path)
         return answer(500, "Internal Server Error",
                       "internal error; the administrators have the details")

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from amda_bridge.tap import adql, examples, execute, uws, vosi, votable
 from storms.app_context import Context
+from storms.database import RETRY_AFTER_S, is_unavailable
 from storms.models import SolarImage
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,13 @@ def sync(ctx: Context, params: Mapping[str, str], base_url: str) -> TapResponse:
         return TapResponse(200, body, content_type)
     except TapError as exc:
         return error_response(str(exc), exc.status)
-    except Exception:  # a last resort: an error VOTable, the detail only in the log
+    except Exception as exc:  # a last resort: an error VOTable, the detail only in the log
+        if is_unavailable(exc):
+            log.warning("TAP sync: database unavailable: %s", exc)
+            resp = error_response("database temporarily unavailable; retry in a few seconds",
+                                  503)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return resp
         log.exception("TAP sync query failed")
         return error_response("internal error; the administrators have the details", 500)
 

@@ -34,8 +34,7 @@ def test_close_stops_thread_and_closes_source():
 
     def source():
         try:
-            for i in range(10**9):
-                yield i
+            yield from range(10**9)
         finally:
             closed.set()
 
