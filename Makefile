@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export STORMS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test bench lint typecheck migrate venv clean system-deps
+.PHONY: run test test-scale bench lint typecheck migrate venv clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,11 +28,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy propagation storms
 
-# Debian tools the tests use (stilts for taplint, chromium for the browser tests),
+# Debian tools the tests use (stilts for taplint, chromium for the browser tests, wrk
+# for the load tests),
 # installed when missing.
 system-deps:
 	@missing=""; command -v stilts >/dev/null 2>&1 || missing="$$missing stilts"; \
 	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	  command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
@@ -42,6 +44,11 @@ system-deps:
 
 test: lint typecheck system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The scale and fault suite alone (also part of `make test`): wrk load, PostgreSQL restart,
+# several workers. STORMS_LOAD_SECONDS shortens the load runs (default 60).
+test-scale: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/scale $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ONLY)

@@ -21,6 +21,7 @@ from ingest.formats import detect_kind, get_format
 from storms import models as m
 from storms import store
 from storms.config import Settings
+from storms.database import is_unavailable
 from storms.timeutil import now_us
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def ingest_bytes(
                 pass
         _refuse(factory, settings, data, location, name, sha, report, str(exc))
     except Exception as exc:  # a parser bug must not lose the file either
+        if is_unavailable(exc):  # the database, not the file: nothing written, retry later
+            raise
         log.exception("unexpected error ingesting %s", location)
         _refuse(factory, settings, data, location, name, sha, report,
                 f"{name}: unexpected {type(exc).__name__}: {exc}")
