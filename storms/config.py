@@ -39,6 +39,7 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "storms@localhost"
+    proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-* (trusted)
 
     @property
     def quarantine_dir(self) -> Path:
@@ -73,6 +74,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         smtp_host=env.get("STORMS_SMTP_HOST") or None,
         smtp_port=int(env.get("STORMS_SMTP_PORT", "25")),
         smtp_from=env.get("STORMS_SMTP_FROM", "storms@localhost"),
+        proxy_hops=int(env.get("STORMS_PROXY_HOPS", "0")),
     )
 
 

@@ -32,6 +32,12 @@ def create_app(
     app.register_blueprint(health_bp)
     _register_optional(app)
 
+    if ctx.settings.proxy_hops:  # URLs built for the client (TAP job links) use its host
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = ctx.settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore
+                                x_host=hops, x_prefix=hops)
     _error_pages(app)
     app.after_request(_security_headers)
 

@@ -93,3 +93,18 @@ def test_unexpected_exception_answers_without_traceback(ctx):
     resp = app.test_client().get("/boom-for-test", headers={"Accept": "text/html"})
     assert resp.status_code == 500
     assert b"secret detail" not in resp.data and b"Traceback" not in resp.data
+
+
+def test_behind_a_proxy_links_use_the_forwarded_host(ctx):
+    from dataclasses import replace
+
+    from storms.app_context import Context
+
+    proxied = Context(settings=replace(ctx.settings, proxy_hops=1), engine=ctx.engine,
+                      factory=ctx.factory)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "storms.example.org"}
+    caps = create_app(context=proxied).test_client().get("/tap/capabilities",
+                                                         headers=headers)
+    assert b"https://storms.example.org/tap" in caps.data
+    direct = create_app(context=ctx).test_client().get("/tap/capabilities", headers=headers)
+    assert b"storms.example.org" not in direct.data  # not trusted unless configured
