@@ -13,6 +13,9 @@ from storms.database import RETRY_AFTER_S, is_unavailable
 
 log = logging.getLogger(__name__)
 
+#: Largest request body accepted (uploads of series to transform, API JSON): 413 beyond.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
 
 def create_app(
     config: dict[str, Any] | None = None,
@@ -21,7 +24,8 @@ def create_app(
 ) -> Flask:
     """Build the app. ``context`` carries settings, engine and session factory."""
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+                      MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES)
     if config:
         app.config.update(config)
     ctx = context or app_context.default()

@@ -108,3 +108,14 @@ def test_behind_a_proxy_links_use_the_forwarded_host(ctx):
     assert b"https://storms.example.org/tap" in caps.data
     direct = create_app(context=ctx).test_client().get("/tap/capabilities", headers=headers)
     assert b"storms.example.org" not in direct.data  # not trusted unless configured
+
+
+def test_request_bodies_are_bounded(app):
+    from web import MAX_UPLOAD_BYTES
+
+    big = b"x" * (MAX_UPLOAD_BYTES + 1)
+    posts = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
+    for path in sorted({"/api/v1/propagate", "/tap/sync", "/tap/async"} & posts):
+        resp = app.test_client().post(path, data=big,
+                                      headers={"Content-Type": "application/octet-stream"})
+        assert resp.status_code == 413, (path, resp.status_code)
