@@ -9,10 +9,6 @@ same rows (times as strings, as the reference server does).
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -21,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.common import database, row
+from bench.common import database, free_port, row, serve
 from ingest.base import DatasetSpec, ParameterSpec, TimeSeries
 from storms import store
 
@@ -42,12 +38,6 @@ def year_series() -> TimeSeries:
         np.round(rng.lognormal(1.7, 0.4, N), 2), np.round(rng.lognormal(0.6, 0.5, N), 2)])
     v[rng.random(v.shape) < 0.01] = np.nan
     return TimeSeries(SPEC, times, v)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[float, float, int]:
@@ -104,23 +94,6 @@ def _sample(pid: int, peak: list[int], stop: threading.Event) -> None:
         time.sleep(0.005)
 
 
-def _serve(ctx, port: int) -> subprocess.Popen:
-    env = {**os.environ, "STORMS_DATA_DIR": str(ctx.settings.data_dir),
-           "STORMS_DATABASE_URL": ctx.settings.database_url}
-    proc = subprocess.Popen([sys.executable, "-c", "from storms.cli import main; main()",
-                             "serve", "--no-jobs",
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/hapi/capabilities", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("storms serve did not start")
-
-
 def _baseline(ts: TimeSeries) -> float:
     times = np.char.add(np.datetime_as_string(ts.times.astype("datetime64[ms]"), unit="ms"),
                         "Z")
@@ -148,8 +121,8 @@ def run(backends: tuple[str, ...] = ("sqlite", "postgres")) -> list[dict]:
         try:
             with ctx.factory() as s, s.begin():
                 store.upsert_series(s, ts, None)
-            port = _free_port()
-            proc = _serve(ctx, port)
+            port = free_port()
+            proc = serve(ctx, port, "/hapi/capabilities")
             base = f"http://127.0.0.1:{port}/hapi/data?dataset={SPEC.id}"
             year = base + "&start=2023-01-01T00:00:00Z&stop=2024-01-01T00:00:00Z"
             day = base + "&start=2023-06-15T00:00:00Z&stop=2023-06-16T00:00:00Z"

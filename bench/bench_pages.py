@@ -12,17 +12,13 @@ unreduced would cost before any database read or HTTP. Aim: < 300 ms.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-from bench.common import database, row
+from bench.common import database, free_port, row, serve
 from ingest.base import TimeSeries
 from ingest.indices import GFZ_KP
 from ingest.swpc import PRODUCT_MAG, PRODUCT_PLASMA
@@ -79,28 +75,6 @@ def _baseline(series: list[TimeSeries]) -> float:
     return best
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(ctx, port: int) -> subprocess.Popen:
-    env = {**os.environ, "STORMS_DATA_DIR": str(ctx.settings.data_dir),
-           "STORMS_DATABASE_URL": ctx.settings.database_url}
-    proc = subprocess.Popen([sys.executable, "-c", "from storms.cli import main; main()",
-                             "serve", "--no-jobs", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("storms serve did not start")
-
-
 def _get(url: str) -> tuple[float, int]:
     t0 = time.perf_counter()
     with urllib.request.urlopen(url, timeout=60) as resp:
@@ -143,8 +117,8 @@ def run(backends: tuple[str, ...] = ("sqlite", "postgres")) -> list[dict]:
                     store.upsert_series(s, ts, None)
             rows.append(row(f"Now {backend}: build 7 d in-process (no HTTP)",
                             _in_process(ctx), "s", baseline))
-            port = _free_port()
-            proc = _serve(ctx, port)
+            port = free_port()
+            proc = serve(ctx, port)
             base = f"http://127.0.0.1:{port}"
             urls = {"page": base + "/?window=7d", "json": base + "/now/data.json?window=7d",
                     "json24": base + "/now/data.json?window=24h"}

@@ -63,3 +63,36 @@ def database(backend: str) -> Iterator[app_context.Context]:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(ctx: app_context.Context, port: int, ready_path: str = "/health",
+          *args: str):
+    """`storms serve --no-jobs` (gunicorn) on ``port`` over ``ctx``'s database, in a
+    subprocess; returned once ``ready_path`` answers. Terminate it when done."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "STORMS_DATA_DIR": str(ctx.settings.data_dir),
+           "STORMS_DATABASE_URL": ctx.settings.database_url}
+    proc = subprocess.Popen([sys.executable, "-c", "from storms.cli import main; main()",
+                             "serve", "--no-jobs", "--port", str(port), *args],
+                            cwd=Path(__file__).resolve().parents[1], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("storms serve did not start")
