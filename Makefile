@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export STORMS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-scale bench lint typecheck migrate venv clean system-deps
+.PHONY: run demo test test-scale bench lint typecheck migrate venv clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,20 @@ migrate: $(STAMP)
 	$(BIN)/storms db upgrade
 
 run: migrate
+	$(BIN)/storms serve --host 127.0.0.1 --port 5000
+
+DEMO_DATA ?= ../shared/data
+REPLAY_PORT ?= 8765
+# `make run` on the real files of ../shared/data replayed over local HTTP (its own store in
+# var/demo); SWPC feeds run live from 2026-04-18T06:05, inside 42 min of Bz < -10 nT.
+demo: export STORMS_DATA_DIR := $(CURDIR)/var/demo
+demo: migrate
+	rm -f $(STORMS_DATA_DIR)/replay.env; \
+	$(BIN)/storms replay serve --root $(DEMO_DATA) --port $(REPLAY_PORT) \
+	  --live-from 2026-04-18T06:05 --env-file $(STORMS_DATA_DIR)/replay.env & \
+	replay=$$!; trap 'kill $$replay' EXIT INT TERM; \
+	while [ ! -s $(STORMS_DATA_DIR)/replay.env ]; do sleep 0.2; done; \
+	. $(STORMS_DATA_DIR)/replay.env; \
 	$(BIN)/storms serve --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)

@@ -52,6 +52,9 @@ def fetch(
         except requests.exceptions.Timeout:
             problem = f"no answer within {timeout_s:g} s"
             continue
+        except requests.exceptions.ChunkedEncodingError as exc:  # half a body, then closed
+            problem = f"truncated body: the connection broke before the end ({exc})"
+            continue
         except (requests.exceptions.RequestException, OSError) as exc:
             problem = f"connection failed ({type(exc).__name__}: {exc})"
             continue
@@ -73,6 +76,13 @@ def fetch(
     _record(factory, url, ok=False, message=message)
     log.warning("fetch %s failed: %s", url, message)
     raise FetchError(f"{url}: {message}")
+
+
+def record_status(factory: sessionmaker[Session] | None, url: str, ok: bool,
+                  message: str | None = None) -> None:
+    """Record what was seen of the source at ``url`` (its query left out) for the status
+    page: ok, or failing with ``message``. Never raises."""
+    _record(factory, url, ok, message)
 
 
 def _record(factory, url: str, ok: bool, message: str | None = None) -> None:

@@ -174,6 +174,7 @@ def _refuse(factory, settings, data, location, name, sha, report, reason) -> Non
             m.SourceFile(
                 location=location, sha256=sha, kind=report.kind or "unknown",
                 ingested_us=now_us(), status="rejected", message=reason[:2000],
+                kept_path=kept.relative_to(settings.data_dir).as_posix(),
             )
         )
 

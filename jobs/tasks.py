@@ -1,9 +1,13 @@
 """The scheduled jobs. Each takes the storms context and returns the number of records it
-added or updated; it raises on failure (the runner records it and carries on)."""
+added or updated (or a :class:`JobResult` with a note); it raises on failure (the runner
+records it and carries on)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,11 +21,27 @@ from storms import models as m
 from storms.timeutil import now_us
 
 log = logging.getLogger(__name__)
-Task = Callable[[app_context.Context], int]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job may return instead of a bare count: the count and a note for the
+    history (``job_runs.message``)."""
+
+    records: int
+    message: str | None = None
+
+
+Task = Callable[[app_context.Context], "int | JobResult"]
 
 
 class JobFailed(RuntimeError):
-    """A job that could not do its work (the message says why)."""
+    """A job that could not do all its work (the message says why); ``records`` is what
+    it wrote before that (the sources that worked)."""
+
+    def __init__(self, message: str, records: int = 0):
+        super().__init__(message)
+        self.records = records
 
 
 def _fetch_and_ingest(ctx: app_context.Context, url: str, kind: str | None = None) -> int:
@@ -32,19 +52,49 @@ def _fetch_and_ingest(ctx: app_context.Context, url: str, kind: str | None = Non
     report = ingest_bytes(ctx.factory, s, data, url, kind)
     if report.status == "refused":
         raise JobFailed(f"{url}: refused: {'; '.join(report.errors)}")
+    if report.status == "ok" and s.keep_raw:
+        keep_raw_copy(ctx, data, url)
     return report.added + report.updated
 
 
+def keep_raw_copy(ctx: app_context.Context, data: bytes, location: str) -> None:
+    """A gzip copy of a newly ingested file under ``raw/<YYYY-MM-DD>/``, named on its
+    provenance row (``source_files.kept_path``); the retention job deletes it later.
+    Written after the ingest committed: a crash in between leaves at most an unnamed
+    copy, which retention removes like the others."""
+    sha = hashlib.sha256(data).hexdigest()
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", location.split("?")[0].rstrip("/")
+                  .rsplit("/", 1)[-1])[:100] or "file"
+    day = str(np.datetime64("now", "D"))
+    stamp = str(np.datetime64("now", "s"))[11:].replace(":", "")
+    folder = ctx.settings.raw_dir / day
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{stamp}_{sha[:12]}_{name}.gz"
+        path.write_bytes(gzip.compress(data, 6))
+        with ctx.factory() as session, session.begin():
+            row = session.scalars(select(m.SourceFile).where(
+                m.SourceFile.sha256 == sha, m.SourceFile.status == "ok",
+                m.SourceFile.kept_path.is_(None)).order_by(m.SourceFile.id.desc())).first()
+            if row is not None:
+                row.kept_path = path.relative_to(ctx.settings.data_dir).as_posix()
+    except OSError as exc:  # a full disk must not fail the ingest that already committed
+        log.warning("raw copy of %s not kept: %s", location, exc)
+
+
 def _several(ctx: app_context.Context, urls: list[tuple[str, str | None]]) -> int:
-    """Ingest each URL; one failing source does not stop the others, but is reported."""
+    """Ingest each URL; one failing source does not stop the others, but is reported.
+    A source switched off (``STORMS_URL_<KEY>=off``: an empty URL) is skipped."""
     total, failures = 0, []
+    urls = [(url, kind) for url, kind in urls if url]
     for url, kind in urls:
         try:
             total += _fetch_and_ingest(ctx, url, kind)
         except (FetchError, JobFailed) as exc:
             failures.append(str(exc))
     if failures:
-        raise JobFailed(f"{len(failures)} of {len(urls)} sources failed: " + " | ".join(failures))
+        raise JobFailed(f"{len(failures)} of {len(urls)} sources failed: " + " | ".join(failures),
+                        total)
     return total
 
 
@@ -58,6 +108,8 @@ def donki_events(ctx: app_context.Context) -> int:
     today = np.datetime64("now", "D")
     start, end = str(today - 30), str(today)
     base = ctx.settings.source_urls["donki"]
+    if not base:
+        return 0
     sep = "&" if "?" in base else "?"
     kinds = ("CME", "FLR", "SEP", "IPS", "GST", "HSS", "notifications")
     return _several(ctx, [(f"{base.format(kind=k)}{sep}startDate={start}&endDate={end}",
@@ -66,6 +118,8 @@ def donki_events(ctx: app_context.Context) -> int:
 
 def omni_daily(ctx: app_context.Context) -> int:
     year = int(str(np.datetime64("now", "Y")))
+    if not ctx.settings.source_urls["omni2"]:
+        return 0
     return _several(ctx, [(ctx.settings.source_urls["omni2"].format(year=year), "omni2")])
 
 
@@ -147,6 +201,8 @@ class JobSpec:
     task: Task
     every_s: int
     description: str
+    #: jobs run at once when this one wrote something (new L1 data -> solar wind forecast)
+    then: tuple[str, ...] = ()
 
 
 def hapi_pulls(ctx: app_context.Context) -> int:
@@ -214,17 +270,62 @@ def solar_wind_forecast(ctx: app_context.Context) -> int:
     return predict_solar_wind(ctx)
 
 
+def climso_archive(ctx: app_context.Context) -> JobResult:
+    from jobs.climso import scan_climso_archive
+
+    return scan_climso_archive(ctx)
+
+
+def verification(ctx: app_context.Context) -> JobResult:
+    """The stored predictions scored against the observed arrivals (the scoreboard of
+    :mod:`storms.verification`); the summary goes to the job history."""
+    from storms.verification import scoreboard
+
+    with ctx.factory() as session:
+        rows = scoreboard(session)
+    scored = sum(r["predictions"] for r in rows)
+    if not rows:
+        return JobResult(0, "no predictions to verify yet")
+    parts = []
+    for r in rows:
+        mae = r["mean_absolute_error_h"]
+        parts.append(f"{r['model']} {r['target']}: {r['hits']} hits, {r['misses']} misses, "
+                     f"{r['false_alarms']} false alarms"
+                     + ("" if mae is None else f", MAE {mae:.1f} h"))
+    return JobResult(scored, "; ".join(parts))
+
+
+def retention(ctx: app_context.Context) -> JobResult:
+    from jobs.retention import prune_raw_files
+
+    return prune_raw_files(ctx)
+
+
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("swpc_realtime", swpc_realtime, 60, "NOAA SWPC real-time solar wind"),
-    JobSpec("solar_wind_forecast", solar_wind_forecast, 10 * 60,
-            "Solar wind from L1 to every planet and spacecraft (HUX), as predicted datasets"),
+    JobSpec("swpc_realtime", swpc_realtime, 60, "NOAA SWPC real-time solar wind",
+            then=("solar_wind_forecast", "detect_shocks", "alerts")),
+    JobSpec("solar_wind_forecast", solar_wind_forecast, 3600,
+            "Solar wind from L1 to every planet and spacecraft (HUX), as predicted datasets; "
+            "also at once whenever new L1 data arrive"),
     JobSpec("alerts", alerts, 60, "Alert rules on the latest data, webhook notifications"),
     JobSpec("detect_shocks", detect_shocks, 5 * 60, "Shock detection in the L1 data"),
-    JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications"),
+    JobSpec("donki_events", donki_events, 15 * 60, "NASA DONKI events and notifications",
+            then=("propagate_new_cmes",)),
     JobSpec("propagate_new_cmes", propagate_new_cmes, 5 * 60,
-            "Drag-based ensembles of new CMEs to every target"),
-    JobSpec("kp_indices", kp_indices, 3 * 3600, "GFZ Kp and CelesTrak indices"),
+            "Drag-based ensembles of new CMEs to every target; also at once whenever new "
+            "DONKI events are ingested", then=("verification",)),
+    JobSpec("climso_archive", climso_archive, 3600,
+            "CLIMSO archive scan: new FITS images, newest first"),
+    JobSpec("kp_indices", kp_indices, 3 * 3600, "GFZ Kp and CelesTrak indices",
+            then=("alerts",)),
     JobSpec("hapi_pulls", hapi_pulls, 3600, "Datasets from other HAPI servers (AMDA)"),
-    JobSpec("omni_daily", omni_daily, 86400, "NASA OMNI2 hourly, current year"),
-    JobSpec("icmecat", icmecat, 86400, "HELIO4CAST ICMECAT observed arrivals"),
+    JobSpec("verification", verification, 3600,
+            "Stored predictions scored against observed arrivals (scoreboard)"),
+    JobSpec("omni_daily", omni_daily, 86400, "NASA OMNI2 hourly, current year",
+            then=("solar_wind_forecast",)),
+    JobSpec("icmecat", icmecat, 86400, "HELIO4CAST ICMECAT observed arrivals",
+            then=("verification",)),
+    JobSpec("retention", retention, 86400,
+            "Raw and quarantined files older than STORMS_RAW_RETENTION_DAYS deleted "
+            "(provenance kept)"),
 )

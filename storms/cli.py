@@ -12,6 +12,7 @@ from storms.commands.ingest import ingest
 from storms.commands.jobs import jobs
 from storms.commands.position import position
 from storms.commands.propagate import propagate
+from storms.commands.replay import replay
 from storms.commands.scoreboard import scoreboard
 from storms.commands.serve import serve
 
@@ -32,6 +33,7 @@ cli.add_command(position)
 cli.add_command(jobs)
 cli.add_command(hindcast)
 cli.add_command(scoreboard)
+cli.add_command(replay)
 
 
 def main() -> None:

@@ -22,7 +22,12 @@ DEFAULT_SOURCE_URLS = {
     "gfz_kp": "https://kp.gfz-potsdam.de/app/files/Kp_ap_Ap_SN_F107_nowcast.txt",
     "celestrak_sw": "https://celestrak.org/SpaceData/SW-Last5Years.txt",
     "icmecat": "https://helioforecast.space/static/sync/icmecat/HELIO4CAST_ICMECAT_v23.csv",
+    # an HTML directory index (Apache/nginx style) of CLIMSO imoa_*.fts.bz2 files; the path
+    # on the CLIMSO server is an assumption: set STORMS_URL_CLIMSO_ARCHIVE to the real one
+    "climso_archive": "https://climso.irap.omp.eu/data/",
 }
+#: ``STORMS_URL_<KEY>`` set to one of these switches that source off (its jobs skip it)
+DISABLED_URL = ("off", "none", "disabled")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,11 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "storms@localhost"
     proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-* (trusted)
+    jobs: str | None = None  # STORMS_JOBS: "name[:seconds],..." to run only those jobs
+    lease_ttl_s: float = 120.0  # scheduler lease; a dead holder is replaced after this
+    raw_retention_days: float = 30.0  # raw/ and quarantine/ files older than this go
+    keep_raw: bool = False  # keep a gzip copy of every new fetched file under raw/
+    climso_max_files: int = 50  # new CLIMSO files ingested per archive scan
 
     @property
     def quarantine_dir(self) -> Path:
@@ -51,6 +61,12 @@ class Settings:
         """Kept files (FITS for download, previews)."""
         return self.data_dir / "files"
 
+    @property
+    def raw_dir(self) -> Path:
+        """Copies of fetched source files (``STORMS_KEEP_RAW``), pruned by the retention
+        job."""
+        return self.data_dir / "raw"
+
 
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default ``os.environ``)."""
@@ -61,7 +77,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     for key in urls:
         override = env.get(f"STORMS_URL_{key.upper()}")
         if override:
-            urls[key] = override
+            urls[key] = "" if override.strip().lower() in DISABLED_URL else override
     eph = env.get("STORMS_EPHEMERIS_DIR")
     return Settings(
         data_dir=data_dir,
@@ -75,6 +91,11 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         smtp_port=int(env.get("STORMS_SMTP_PORT", "25")),
         smtp_from=env.get("STORMS_SMTP_FROM", "storms@localhost"),
         proxy_hops=int(env.get("STORMS_PROXY_HOPS", "0")),
+        jobs=env.get("STORMS_JOBS") or None,
+        lease_ttl_s=float(env.get("STORMS_LEASE_TTL", "120")),
+        raw_retention_days=float(env.get("STORMS_RAW_RETENTION_DAYS", "30")),
+        keep_raw=env.get("STORMS_KEEP_RAW", "").strip().lower() in ("1", "true", "yes", "on"),
+        climso_max_files=int(env.get("STORMS_CLIMSO_MAX_FILES", "50")),
     )
 
 

@@ -57,6 +57,10 @@ class SourceFile(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    #: the copy of the file kept under the data dir (``raw/…`` or ``quarantine/…``)
+    kept_path: Mapped[str | None] = mapped_column(Text)
+    #: when the retention job deleted that copy (the row, the provenance, stays)
+    purged_us: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Dataset(Base):
@@ -258,7 +262,8 @@ class JobRun(Base):
     worker: Mapped[str] = mapped_column(String(120))
     started_us: Mapped[int] = mapped_column(BigInteger)
     finished_us: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed | skipped
+    # running | ok | failed | interrupted (its worker died; the job was run again)
+    status: Mapped[str] = mapped_column(String(16))
     records: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
 

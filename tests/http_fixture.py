@@ -3,7 +3,10 @@
 Paths: ``/files/<name>`` serves a file from the given directory; ``/status/<code>``
 answers that status; ``/flaky/<n>/<name>`` fails with 503 n times then serves the file;
 ``/truncated/<name>`` promises the whole file but sends half and closes;
-``/slow/<seconds>/<name>`` waits before answering.
+``/slow/<seconds>/<name>`` waits before answering; ``/index/<folder>/`` lists a folder as
+an Apache-style HTML index (files under it are served too). ``faults[name]`` makes a
+file (by its name, on any path) fail: ``"truncated"``, ``"status:<code>"``,
+``"flaky:<n>"`` (503 n times) or ``"slow:<seconds>"``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class LocalServer:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.hits: Counter[str] = Counter()
+        self.faults: dict[str, str] = {}
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -74,7 +78,25 @@ class LocalServer:
                 if kind == "slow":
                     time.sleep(float(parts[1]))
                     parts = ["files", *parts[2:]]
-                if kind == "truncated":
+                if kind == "index":
+                    folder = (server.root / "/".join(parts[1:])).resolve()
+                    if server.root.resolve() in [folder, *folder.parents] and folder.is_dir():
+                        from storms.replay import directory_index
+
+                        self._send(200, directory_index(folder, urlsplit(self.path).path))
+                        return
+                fault = server.faults.get(parts[-1], "")
+                if fault.startswith("status:"):
+                    self._send(int(fault.split(":")[1]), b"failure on purpose")
+                    return
+                if fault.startswith("flaky:"):
+                    server.hits["fault:" + parts[-1]] += 1
+                    if server.hits["fault:" + parts[-1]] <= int(fault.split(":")[1]):
+                        self._send(503, b"busy")
+                        return
+                if fault.startswith("slow:"):
+                    time.sleep(float(fault.split(":")[1]))
+                if kind == "truncated" or fault == "truncated":
                     body = self._file("/".join(parts[1:])) or b""
                     self._send(200, body[: len(body) // 2], length=len(body))
                     self.close_connection = True

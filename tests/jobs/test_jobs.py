@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from ingest.pipeline import ingest_bytes
 from jobs import lease, tasks
 from jobs.runner import run_job
-from jobs.scheduler import build_scheduler
 from storms import models as m
 from tests.http_fixture import LocalServer
 
@@ -110,24 +109,12 @@ def test_new_cmes_are_propagated_once(sqlite_ctx, shared, monkeypatch):
     assert tasks.propagate_new_cmes(sqlite_ctx) == 0  # each CME once
 
 
-def test_scheduler_has_every_job(sqlite_ctx):
-    scheduler = build_scheduler(sqlite_ctx, holder="me")
-    scheduler.start(paused=True)
-    try:
-        ids = {j.id for j in scheduler.get_jobs()}
-        assert {spec.name for spec in tasks.JOBS} | {"lease_renewal"} <= ids
-        job = scheduler.get_job("swpc_realtime")
-        assert job.trigger.interval.total_seconds() == 60
-        assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time == 60
-    finally:
-        scheduler.shutdown(wait=False)
-
-
-@pytest.mark.parametrize("name", ["omni_daily", "kp_indices", "icmecat", "donki_events"])
+@pytest.mark.parametrize("name", ["omni_daily", "kp_indices", "icmecat", "donki_events",
+                                  "climso_archive"])
 def test_other_jobs_report_a_dead_network(sqlite_ctx, name):
     dead = "http://127.0.0.1:9/x"
     c = _with_urls(sqlite_ctx, omni2=dead, gfz_kp=dead, celestrak_sw=dead, icmecat=dead,
-                   donki=dead + "/{kind}")
+                   donki=dead + "/{kind}", climso_archive=dead + "/climso/")
     spec = next(j for j in tasks.JOBS if j.name == name)
     assert run_job(c, name, spec.task, "me", use_lease=False) == "failed"
     with sqlite_ctx.factory() as s:

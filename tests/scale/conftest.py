@@ -90,7 +90,7 @@ def load_real(store: Store) -> None:
     from tests.web.browser.realdata import load_real_data
 
     if not SHARED_DATA.exists():
-        missing(f"needs the real data of {SHARED_DATA}")
+        pytest.skip(f"needs the real data of {SHARED_DATA} (absent)")
     load_real_data(store.ctx.factory, store.settings, SHARED_DATA)
 
 

@@ -84,7 +84,8 @@ def latest_times(session: Session, ids: list[str] | tuple[str, ...]) -> dict[str
 URL_JOBS = {"swpc_plasma": "swpc_realtime", "swpc_mag": "swpc_realtime",
             "swpc_rtsw_mag": "swpc_realtime", "swpc_rtsw_wind": "swpc_realtime",
             "omni2": "omni_daily", "omni_hro_1min": "omni_daily", "donki": "donki_events",
-            "gfz_kp": "kp_indices", "celestrak_sw": "kp_indices", "icmecat": "icmecat"}
+            "gfz_kp": "kp_indices", "celestrak_sw": "kp_indices", "icmecat": "icmecat",
+            "climso_archive": "climso_archive"}
 
 
 def source_job(source: str, settings: Settings) -> str:

@@ -48,7 +48,7 @@ def _free_port() -> int:
 def live_server(tmp_path_factory):
     """Base URL of `storms serve` (waitress, no jobs) on a SQLite store of the real data."""
     if not SHARED_DATA.exists():
-        _missing(f"browser tests need the real data of {SHARED_DATA} (absent)")
+        pytest.skip(f"browser tests need the real data of {SHARED_DATA} (absent)")
     from storms import app_context, config
     from storms.database import upgrade
 
