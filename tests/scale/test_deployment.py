@@ -1,17 +1,22 @@
-"""The deployment of the README, for real: `storms serve --workers 3 --no-jobs` on
-PostgreSQL; a worker killed with SIGKILL under load is replaced and nothing answers 500."""
+"""The deployment of the README, for real: `storms serve --workers 3 --no-jobs` and
+`storms jobs run` on PostgreSQL; a worker killed with SIGKILL under load is replaced and
+nothing answers 500; the jobs run in the scheduler process only."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
 
 import requests
+from sqlalchemy import select
 
-from .conftest import load_real
+from storms import models as m
+
+from .conftest import STORMS, load_real
 
 
 def _children(pid: int) -> list[int]:
@@ -31,6 +36,10 @@ def _children(pid: int) -> list[int]:
 def test_three_workers_survive_a_killed_worker(pg_store, serve):
     load_real(pg_store)
     server = serve(pg_store, "--workers", "3", "--threads", "4", "--no-jobs")
+    jobs_env = {**pg_store.env, "STORMS_JOBS": "detect_shocks:1,alerts:1"}
+    scheduler = subprocess.Popen([str(STORMS), "jobs", "run"], env=jobs_env,
+                                 cwd=pg_store.root, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while len(_children(server.proc.pid)) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -63,6 +72,14 @@ def test_three_workers_survive_a_killed_worker(pg_store, serve):
     stop.set()
     for t in threads:
         t.join(15)
+
+    scheduler.terminate()
+    scheduler.wait(30)
+    with pg_store.ctx.factory() as session:
+        runs = session.scalars(select(m.JobRun)).all()
+    assert {r.job for r in runs} == {"detect_shocks", "alerts"}, [r.job for r in runs]
+    assert {r.worker.split(":")[1] for r in runs} == {str(scheduler.pid)}  # only there
+    assert all(r.status in ("ok", "skipped") for r in runs), [(r.job, r.status) for r in runs]
 
     replaced = _children(server.proc.pid)
     assert len(replaced) == 3 and workers[0] not in replaced, (workers, replaced)
