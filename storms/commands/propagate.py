@@ -46,14 +46,15 @@ def _series_from_csv(path: str):
     return (t, *values)
 
 
-def _series_from_store(dataset: str, end_iso: str, days: float):
+def _series_from_store(dataset: str, end_iso: str, days: float, factory=None):
+    """(t s, speed, density, |B|) of ``dataset`` over ``days`` before ``end_iso``."""
     from storms import app_context, store
     from storms.timeutil import iso_to_us
 
-    ctx = app_context.default()
+    factory = factory or app_context.default().factory
     stop = iso_to_us(end_iso)
     start = stop - int(days * 86400e6)
-    with ctx.factory() as session:
+    with factory() as session:
         try:
             ds = store.get_dataset(session, dataset)
         except store.StoreError as exc:

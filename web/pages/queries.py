@@ -197,7 +197,7 @@ def event_targets(session: Session) -> list[str]:
     return sorted(names, key=str.lower)
 
 
-def _filtered(q, f: EventFilter):
+def filtered_events(q, f: EventFilter):
     if f.kind:
         q = q.where(m.Event.kind == f.kind)
     if f.source:
@@ -221,9 +221,9 @@ def search_events(session: Session, f: EventFilter, page: int, per_page: int
 
     ``target`` keeps the events observed there (IPS and ICME locations, with the in-situ
     names of :data:`storms.verification.OBSERVERS`) and those predicted to hit it."""
-    total = session.scalar(_filtered(select(func.count(m.Event.id)), f)) or 0
+    total = session.scalar(filtered_events(select(func.count(m.Event.id)), f)) or 0
     rows = session.scalars(
-        _filtered(select(m.Event), f).options(selectinload(m.Event.analyses))
+        filtered_events(select(m.Event), f).options(selectinload(m.Event.analyses))
         .order_by(m.Event.start_us.desc(), m.Event.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), int(total)
