@@ -62,6 +62,7 @@ def live_server(tmp_path_factory):
     reports = load_real_data(ctx.factory, settings, SHARED_DATA)
     assert reports and all(r.status != "refused" for r in reports), \
         [r.errors for r in reports if r.status == "refused"]
+    _run_derived_jobs(ctx)
     ctx.engine.dispose()
     port = _free_port()
     storms = Path(sys.executable).with_name("storms")
@@ -87,6 +88,19 @@ def live_server(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def _run_derived_jobs(ctx) -> None:
+    """What the scheduler would derive from the real data: the solar wind predicted at the
+    planets (from the last 27 days of L1 data) and the DONKI CMEs propagated."""
+    from jobs.solarwind_forecast import predict_solar_wind
+    from jobs.tasks import propagate_new_cmes
+    from storms import store
+
+    with ctx.factory() as session:
+        stop = store.get_dataset(session, "swpc_rt_plasma").stop_us
+    assert predict_solar_wind(ctx, stop_us=stop + 1) > 0
+    propagate_new_cmes(ctx)
 
 
 @pytest.fixture(scope="session")
