@@ -8,7 +8,7 @@
       holder.dataset.ready = "1";
       return;
     }
-    body.panels.forEach(function (p) {
+    var plots = body.panels.map(function (p) {
       var box = document.createElement("div");
       box.className = "panel planet";
       box.dataset.target = p.target;
@@ -18,9 +18,14 @@
       title.textContent = p.target + angle;
       var plot = document.createElement("div");
       plot.style.height = "260px";
+      plot.style.width = "100%";
       box.appendChild(title);
       box.appendChild(plot);
       holder.appendChild(box);
+      return plot;
+    });
+    body.panels.forEach(function (p, i) {  // after the grid has all its columns
+      var plot = plots[i];
       var traces = [{x: p.predicted.t, y: p.predicted.v, mode: "lines", name: "predicted",
                      line: {color: "#f2994a", width: 1.5}}];
       if (p.measured) {
@@ -29,7 +34,8 @@
       }
       Plotly.newPlot(plot, traces, storms.layout({
         yaxis: {title: "km/s", gridcolor: "#26303b"}, xaxis: {gridcolor: "#26303b"},
-        legend: {orientation: "h", y: 1.15}, margin: {l: 50, r: 10, t: 10, b: 30}
+        legend: {orientation: "h", y: 1.15}, margin: {l: 50, r: 10, t: 10, b: 30},
+        width: plot.clientWidth, autosize: true
       }), {responsive: true, displaylogo: false});
     });
     holder.dataset.ready = "1";
