@@ -8,10 +8,10 @@ import pytest
 from ingest.omni import OMNI2_SPEC
 from ingest.swpc import PRODUCT_PLASMA
 from jobs.tasks import JOBS
+from storms import catalogue as queries
 from storms import models as m
 from storms.timeutil import now_us
 from web import create_app
-from web.pages import queries
 
 from .page_data import DAY_US, HOUR_US, MINUTE_US, minutes, put_series
 

@@ -9,11 +9,11 @@ import numpy as np
 from flask import current_app, jsonify, send_file
 from sqlalchemy import func, select
 
+from storms import catalogue as q
 from storms import models as m
 from storms import store
 from storms.timeutil import us_to_iso
 from storms.verification import OBSERVERS, observed_arrivals
-from web.pages import queries as q
 from web.reduce import minmax_reduce
 
 from . import bp

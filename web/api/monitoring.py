@@ -9,12 +9,12 @@ from typing import Any
 from flask import current_app, jsonify
 from sqlalchemy import select
 
+from storms import catalogue as q
 from storms import models as m
 from storms import store
 from storms.alerts import OPERATORS, acknowledge
 from storms.timeutil import now_us, us_to_iso
 from storms.verification import scoreboard
-from web.pages import queries as q
 
 from . import bp
 from .core import ApiProblem, Param, invalid, json_body, not_found, operation

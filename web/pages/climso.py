@@ -17,10 +17,11 @@ import numpy as np
 from flask import abort, current_app, render_template, request, send_file
 
 from ingest.fits import CLIMSO_CHANNELS
+from storms import catalogue as queries  # noqa: F401
 from storms import models as m
+from storms.catalogue import DAY_US
 
-from . import bp, display, queries  # noqa: F401  (display registers the filters)
-from .queries import DAY_US
+from . import bp, display  # noqa: F401  (display registers the filters)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HEADER_CARDS_SHOWN = 400

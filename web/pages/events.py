@@ -15,11 +15,12 @@ from flask import abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storms import catalogue as queries
 from storms import models as m
+from storms.catalogue import DAY_US, HOUR_US, EventFilter
 from storms.verification import OBSERVERS, match, observed_arrivals
 
-from . import bp, display, queries
-from .queries import DAY_US, HOUR_US, EventFilter
+from . import bp, display
 
 PER_PAGE = 50
 MAX_PAGE = 100_000

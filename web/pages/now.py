@@ -23,12 +23,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from propagation.constants import PROTON_MASS_KG
+from storms import catalogue as queries
 from storms import store
+from storms.catalogue import DAY_US, HOUR_US
 from storms.timeutil import now_us
 from web.reduce import minmax_reduce
 
-from . import bp, display, queries
-from .queries import DAY_US, HOUR_US
+from . import bp, display
 
 WINDOWS = {"6h": 6 * HOUR_US, "24h": DAY_US, "7d": 7 * DAY_US}
 DEFAULT_WINDOW = "24h"

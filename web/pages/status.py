@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from storms import catalogue as queries  # noqa: F401
 from storms import models as m
 from storms.timeutil import now_us
 
-from . import bp, display, queries  # noqa: F401  (display registers the filters)
+from . import bp, display  # noqa: F401  (display registers the filters)
 
 REFRESH_S = 60
 

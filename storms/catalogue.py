@@ -1,5 +1,5 @@
-"""Small read functions shared by the pages (Now, Status, Events, CLIMSO) and usable by the
-REST API: plain SQLAlchemy selects on one session, returning rows or plain dicts.
+"""Read queries shared by the pages and the REST API (events, images, sources, jobs):
+plain SQLAlchemy selects on one session, returning rows or plain dicts.
 
 Times are int64 microseconds (``*_us``) like the database; formatting is the caller's.
 """
@@ -70,7 +70,7 @@ def dataset_freshness(session: Session, now_us: int, ids: list[str] | None = Non
                     "realtime": realtime})
     if ids is not None:  # in the order asked
         order = {d: i for i, d in enumerate(ids)}
-        out.sort(key=lambda r: order.get(r["id"], len(order)))
+        out.sort(key=lambda r: order.get(str(r["id"]), len(order)))
     return out
 
 
@@ -235,7 +235,7 @@ def prediction_counts(session: Session, event_ids: list[int]) -> dict[int, int]:
     rows = session.execute(select(m.Prediction.event_id, func.count(m.Prediction.id))
                            .where(m.Prediction.event_id.in_(event_ids))
                            .group_by(m.Prediction.event_id))
-    return {int(e): int(n) for e, n in rows}
+    return {int(e): int(n) for e, n in rows if e is not None}
 
 
 def get_event(session: Session, event_id: int) -> m.Event | None:
