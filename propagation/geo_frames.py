@@ -1,42 +1,104 @@
-"""Geocentric frames beside the heliocentric ones of :mod:`propagation.transforms`, and one
-entry for series of positions or vectors (TREPS-like transforms; issue 7, first part).
+"""Geocentric and spacecraft frames beside the heliocentric ones of
+:mod:`propagation.transforms`, and one entry for series of positions or vectors (the
+TREPS-like transforms).
 
-GSE (geocentric solar ecliptic), as sunpy's ``GeocentricSolarEcliptic``: origin at Earth's
-centre, X towards the Sun, Z towards the pole of the mean ecliptic of date. It is HEE seen
-from Earth: ``gse = diag(-1, -1, 1) @ (hee - earth_hee)`` for positions and
-``diag(-1, -1, 1) @ hee`` for vectors (vectors rotate, positions also translate).
+- GSE (geocentric solar ecliptic), as sunpy's ``GeocentricSolarEcliptic``: origin at Earth's
+  centre, X towards the Sun, Z the pole of the mean ecliptic of date; HEE seen from Earth.
+- GSM (geocentric solar magnetospheric): X as GSE, Z the part of the dipole axis normal to X.
+- SM (solar magnetic): Z the dipole axis, Y as GSM (normal to the Sun and the dipole).
+  The dipole is the centred dipole of the IGRF (:mod:`propagation.igrf`) turned from
+  geographic to celestial axes by :mod:`propagation.earth_rotation` (Hapgood 1992 frames).
+- RTN of a spacecraft (observer): R from the Sun to the spacecraft, T = Omega x R normalised
+  (Omega the Sun's rotation axis, the HEEQ/HCI Z), N = R x T; origin at the spacecraft.
 
-GSM and SM (dipole frames) and RTN are not here yet. Positions km, times Unix s UTC.
+Vectors only rotate; positions also change origin (Sun, Earth or spacecraft).
+Positions km, times Unix s UTC (POSIX).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from propagation import transforms
+from propagation import earth_rotation, igrf, transforms
 
-GEOCENTRIC = ("GSE",)
-FRAMES = transforms.FRAMES + GEOCENTRIC
+GEOCENTRIC = ("GSE", "GSM", "SM")
+SPACECRAFT = ("RTN",)
+FRAMES = transforms.FRAMES + GEOCENTRIC + SPACECRAFT
 KINDS = ("position", "vector")
 _FLIP = np.array([-1.0, -1.0, 1.0])
 
 
+@dataclass(frozen=True)
+class EarthOrientation:
+    """IERS Earth orientation at each time of a series (arrays (n,)); zeros if unknown."""
+
+    dut1_s: np.ndarray
+    xp_rad: np.ndarray
+    yp_rad: np.ndarray
+
+
 def normalise_frame(frame: str) -> str:
-    """Canonical name of a heliocentric or geocentric frame (case-insensitive)."""
-    if frame.upper() in GEOCENTRIC:
-        return frame.upper()
+    """Canonical name of a heliocentric, geocentric or spacecraft frame (case-blind)."""
+    if str(frame).strip().upper() in GEOCENTRIC + SPACECRAFT:
+        return str(frame).strip().upper()
     try:
         return transforms.normalise_frame(frame)
     except ValueError:
         raise ValueError(f"unknown frame {frame!r}; known: {', '.join(FRAMES)}") from None
 
 
-def _earth_hee(t_unix_s: np.ndarray, earth_icrs_km: np.ndarray) -> np.ndarray:
-    return transforms.transform(earth_icrs_km, "ICRS", "HEE", t_unix_s, earth_icrs_km)
+def _earth_hee(t: np.ndarray, earth: np.ndarray) -> np.ndarray:
+    return transforms.transform(earth, "ICRS", "HEE", t, earth)
+
+
+def _rotate(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.einsum("nij,nj->ni", m, v)
+
+
+def _rotate_back(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.einsum("nji,nj->ni", m, v)
+
+
+def dipole_gse(t_unix_s, earth_icrs_km, model: str = igrf.DEFAULT_MODEL,
+               orientation: EarthOrientation | None = None) -> np.ndarray:
+    """Unit vector (n, 3) of the geomagnetic north pole in GSE axes."""
+    t = np.atleast_1d(np.asarray(t_unix_s, dtype=float))
+    eo = (orientation.dut1_s, orientation.xp_rad, orientation.yp_rad) if orientation else ()
+    d_icrs = earth_rotation.itrs_to_gcrs(t, igrf.dipole_axis_geo(t, model), *eo)
+    return transforms.transform(d_icrs, "ICRS", "HEE", t, earth_icrs_km) * _FLIP
+
+
+def rotation_gse_to(frame: str, dipole_gse_unit: np.ndarray) -> np.ndarray:
+    """Rows-as-axes matrices (n, 3, 3) from GSE to GSM or SM, given the dipole in GSE."""
+    d = dipole_gse_unit
+    n = np.hypot(d[:, 1], d[:, 2])
+    zero, one = np.zeros(len(d)), np.ones(len(d))
+    gsm = np.stack([np.stack([one, zero, zero], -1),
+                    np.stack([zero, d[:, 2] / n, -d[:, 1] / n], -1),
+                    np.stack([zero, d[:, 1] / n, d[:, 2] / n], -1)], axis=-2)
+    if frame == "GSM":
+        return gsm
+    sin_mu, cos_mu = d[:, 0], n  # dipole tilt: the dipole in GSM is (sin mu, 0, cos mu)
+    gsm_to_sm = np.stack([np.stack([cos_mu, zero, -sin_mu], -1),
+                          np.stack([zero, one, zero], -1),
+                          np.stack([sin_mu, zero, cos_mu], -1)], axis=-2)
+    return gsm_to_sm @ gsm
+
+
+def rotation_icrs_to_rtn(observer_icrs_km: np.ndarray) -> np.ndarray:
+    """Rows-as-axes matrices (n, 3, 3) from ICRS axes to the RTN of a heliocentric observer."""
+    r = observer_icrs_km / np.linalg.norm(observer_icrs_km, axis=-1, keepdims=True)
+    t = np.cross(transforms._solar_pole_icrs()[None, :], r)
+    t /= np.linalg.norm(t, axis=-1, keepdims=True)
+    return np.stack([r, t, np.cross(r, t)], axis=-2)
 
 
 def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = "position",
-                     earth_icrs_km=None) -> np.ndarray:
+                     earth_icrs_km=None, *, observer_icrs_km=None,
+                     magnetic_model: str = igrf.DEFAULT_MODEL,
+                     orientation: EarthOrientation | None = None) -> np.ndarray:
     """A series (n, 3) of positions (km) or vectors (any unit) from one frame to another.
 
     Parameters
@@ -48,9 +110,15 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     from_frame, to_frame : str
         Any of :data:`FRAMES` (or an alias of :mod:`propagation.transforms`).
     kind : {"position", "vector"}
-        Vectors only rotate; positions also change origin (Sun or Earth).
+        Vectors only rotate; positions also change origin (Sun, Earth or spacecraft).
     earth_icrs_km : ndarray, km, optional
         Earth's heliocentric ICRS position (n, 3); DE421 when not given.
+    observer_icrs_km : ndarray, km, optional
+        The spacecraft's heliocentric ICRS position (n, 3), needed for RTN.
+    magnetic_model : str
+        IGRF generation for GSM and SM (:data:`propagation.igrf.MODELS`).
+    orientation : EarthOrientation, optional
+        IERS UT1 - UTC and polar motion for GSM and SM; zeros when not given.
 
     Returns
     -------
@@ -67,16 +135,31 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
         raise ValueError("vectors in HGC are not supported (its longitudes carry a "
                          "light-time correction per point): use HEEQ, the same axes but "
                          "for a rotation about Z")
+    if "RTN" in (src, dst) and observer_icrs_km is None:
+        raise ValueError("RTN needs the spacecraft's trajectory (observer positions)")
     if earth_icrs_km is None:
         from propagation.ephemerides import earth_icrs_km as de421_earth
 
         earth_icrs_km = de421_earth(t)
     earth = np.asarray(earth_icrs_km, dtype=float)
-    if src == "GSE":  # to HEE first
-        v = v * _FLIP + (_earth_hee(t, earth) if kind == "position" else 0.0)
-        src = "HEE"
-    out_frame = "HEE" if dst == "GSE" else dst
-    v = transforms.transform(v, src, out_frame, t, earth)
-    if dst == "GSE":
-        v = (v - _earth_hee(t, earth)) * _FLIP if kind == "position" else v * _FLIP
+    position = kind == "position"
+    magnetic = {"GSM", "SM"} & {src, dst}
+    dipole = dipole_gse(t, earth, magnetic_model, orientation) if magnetic else np.empty((0, 3))
+    if src in ("GSM", "SM"):
+        v, src = _rotate_back(rotation_gse_to(src, dipole), v), "GSE"
+    if src == "RTN":
+        obs = np.asarray(observer_icrs_km, dtype=float)
+        v = _rotate_back(rotation_icrs_to_rtn(obs), v) + (obs if position else 0.0)
+        src = "ICRS"
+    if src == "GSE":
+        v, src = v * _FLIP + (_earth_hee(t, earth) if position else 0.0), "HEE"
+    helio_dst = "HEE" if dst in GEOCENTRIC else "ICRS" if dst == "RTN" else dst
+    v = transforms.transform(v, src, helio_dst, t, earth)
+    if dst in GEOCENTRIC:
+        v = (v - _earth_hee(t, earth)) * _FLIP if position else v * _FLIP
+        if dst != "GSE":
+            v = _rotate(rotation_gse_to(dst, dipole), v)
+    elif dst == "RTN":
+        obs = np.asarray(observer_icrs_km, dtype=float)
+        v = _rotate(rotation_icrs_to_rtn(obs), v - obs if position else v)
     return v
