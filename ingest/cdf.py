@@ -233,7 +233,7 @@ def _check_vdr3(data: bytes, name: str, vdr: int, limit: int, word: Any) -> None
     n_elems = word(vdr + 64, 4)
     if not 0 <= n_elems <= size:
         raise IngestError(name, f"corrupt CDF: variable at {vdr} claims {n_elems} elements")
-    pending, seen = [word(vdr + 28)], set()
+    pending, seen = [word(vdr + 28)], set[int]()
     while pending:
         vxr = pending.pop()
         while vxr != 0:

@@ -43,17 +43,22 @@ def _c2i(t_unix_s: np.ndarray) -> np.ndarray:
 
 def _ut1_jd(t: np.ndarray, dut1_s) -> tuple[np.ndarray, np.ndarray]:
     """UT1 two-part JD as astropy forms it (erfa ``dtf2d`` + ``utcut1``, right on leap days)."""
+    import warnings
+
     import erfa
 
     day = np.floor(t / DAY_S)
     sec = t - day * DAY_S
     d = day.astype("int64").astype("datetime64[D]")
     month = d.astype("datetime64[M]")
-    utc1, utc2 = erfa.dtf2d("UTC", d.astype("datetime64[Y]").astype(int) + 1970,
-                            month.astype(int) % 12 + 1, (d - month).astype(int) + 1,
-                            (sec // 3600).astype(int), (sec % 3600 // 60).astype(int), sec % 60)
     dut1 = np.zeros(len(t)) + (0.0 if dut1_s is None else np.asarray(dut1_s, dtype=float))
-    return erfa.utcut1(utc1, utc2, dut1)
+    with warnings.catch_warnings():  # "dubious year": dates beyond the leap-second table
+        warnings.filterwarnings("ignore", message=".*dubious year.*")
+        utc1, utc2 = erfa.dtf2d("UTC", d.astype("datetime64[Y]").astype(int) + 1970,
+                                month.astype(int) % 12 + 1, (d - month).astype(int) + 1,
+                                (sec // 3600).astype(int), (sec % 3600 // 60).astype(int),
+                                sec % 60)
+        return erfa.utcut1(utc1, utc2, dut1)
 
 
 def itrs_to_gcrs(t_unix_s, xyz_itrs, dut1_s=None, xp_rad=None, yp_rad=None) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The ``storms`` command: serve, db, ingest, propagate, position."""
+"""The ``storms`` command: serve, db, ingest, propagate, position, transform, jobs..."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from storms.commands.propagate import propagate
 from storms.commands.replay import replay
 from storms.commands.scoreboard import scoreboard
 from storms.commands.serve import serve
+from storms.commands.transform import transform
 
 
 @click.group()
@@ -34,6 +35,7 @@ cli.add_command(jobs)
 cli.add_command(hindcast)
 cli.add_command(scoreboard)
 cli.add_command(replay)
+cli.add_command(transform)
 
 
 def main() -> None:

@@ -237,3 +237,12 @@ def test_shapes_frames_and_bad_input(no_ephemeris_dir):
         positions(["Venus"], t, "GSM")
     with pytest.raises(ValueError, match="NaN"):
         positions(["Venus"], [np.nan])
+
+
+def test_long_dense_earth_series_is_splined_within_a_micrometre_of_km():
+    from propagation.ephemerides import _earth, _epochs, earth_icrs_km
+
+    t = 1_704_067_200.0 + np.arange(100_000) * 60.0 + 7.3  # 69 days at 1 min
+    splined = earth_icrs_km(t)
+    idx = np.arange(0, len(t), 331)
+    assert np.abs(splined[idx] - _earth(_epochs(t[idx]))).max() < 1e-5  # km

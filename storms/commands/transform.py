@@ -1,0 +1,75 @@
+"""``storms transform``: a file of positions or vectors in another frame (TREPS-like)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+FRAMES_HELP = ("HEE, HEEQ (=HGS), HCI, HGC, HAE, ICRS (=J2000), GSE, GSM, SM, or RTN "
+               "(with --body).")
+_SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
+           ".votable": "votable", ".cdf": "cdf"}
+
+
+@click.command()
+@click.argument("infile", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--from", "from_frame", help="Frame of the file (default: what the file says). "
+              + FRAMES_HELP)
+@click.option("--to", "to_frame", required=True, help="Frame wanted. " + FRAMES_HELP)
+@click.option("--kind", type=click.Choice(["position", "vector"]),
+              help="Positions also change origin; vectors only rotate (default: from the "
+                   "file's unit or names).")
+@click.option("--body", help="Spacecraft or planet whose RTN is meant (ephemerides of "
+              "$STORMS_EPHEMERIS_DIR, DE421).")
+@click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", show_default=True, help="Output file ('-' = standard output).")
+@click.option("--format", "out_format", type=click.Choice(["csv", "votable", "cdf"]),
+              help="Output format (default: from the output suffix, else CSV).")
+@click.option("--in-format", type=click.Choice(["csv", "votable", "cdf"]),
+              help="Input format (default: detected).")
+@click.option("--time-column", help="Name of the time column (default: detected).")
+@click.option("--columns", help="The three component columns, comma-separated, or one CDF "
+              "variable (default: detected).")
+@click.option("--unit", help="Unit of the components when the file does not give it "
+              "(km, AU, earthRad, nT...).")
+@click.option("--magnetic-model", default="igrf14", show_default=True,
+              type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM and SM.")
+def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | None,
+              body: str | None, outfile: str, out_format: str | None, in_format: str | None,
+              time_column: str | None, columns: str | None, unit: str | None,
+              magnetic_model: str) -> None:
+    """Transform the time series of INFILE (CSV, VOTable or CDF) to another frame.
+
+    \b
+    storms transform ac_k2_mfi.cdf --columns BGSEc --to GSM -o b_gsm.csv
+    storms transform psp_b_rtn.cdf --to HEEQ --body PSP -o b_heeq.cdf
+    """
+    from storms import config
+
+    config.prepare_offline_science_stack(config.load().data_dir)
+    from storms.transform import TransformError, transform_file, write_result
+
+    name = "stdin" if infile == "-" else Path(infile).name
+    try:
+        data = sys.stdin.buffer.read() if infile == "-" else Path(infile).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{infile}: {exc.strerror}") from None
+    fmt = out_format or _SUFFIX.get(Path(outfile).suffix.lower(), "csv")
+    try:
+        result = transform_file(
+            data, name, to_frame, from_frame=from_frame, kind=kind, body=body,
+            in_format=in_format, time_column=time_column, unit=unit,
+            columns=[c.strip() for c in columns.split(",")] if columns else None,
+            magnetic_model=magnetic_model)
+        out = write_result(result, fmt)
+    except (TransformError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if outfile == "-":
+        sys.stdout.buffer.write(out)
+    else:
+        Path(outfile).write_bytes(out)
+    n = len(result.result.t_unix_s)
+    click.echo(f"{name}: {n} rows {result.kind} {result.from_frame} -> {result.to_frame}"
+               + (f" ({'; '.join(result.notes)})" if result.notes else ""), err=True)

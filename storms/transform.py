@@ -1,0 +1,175 @@
+"""Transform a file of positions or vectors to another frame (the TREPS-like service).
+
+One data layer for ``storms transform``, ``POST /api/v1/transform`` and the ``/transform``
+page: read (:mod:`ingest.series_io`), check, find what the frames need (Earth from DE421, the
+spacecraft of RTN from the ephemerides, IERS Earth orientation from astropy's bundled
+tables), transform (:func:`propagation.geo_frames.transform_series`) and write.
+
+Every refusal is a :class:`TransformError` naming the file, the row and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ingest.vector_files import (
+    FORMATS,
+    SeriesFileError,
+    VectorSeries,
+    output_names,
+    read_series,
+    write_series,
+)
+from propagation import geo_frames, igrf
+from propagation.ephemerides import EphemerisUnavailable, earth_icrs_km, heliocentric_icrs
+
+MAX_ROWS = 5_000_000
+FRAME_CHOICES = geo_frames.FRAMES + ("HGS", "J2000", "HCRS")
+
+
+class TransformError(ValueError):
+    """A request or file that cannot be transformed; the text names file, row and reason."""
+
+
+@dataclass
+class TransformResult:
+    """The series as read and as transformed, and what was assumed on the way."""
+
+    source: VectorSeries
+    result: VectorSeries
+    from_frame: str
+    to_frame: str
+    kind: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _row_error(series: VectorSeries, mask: np.ndarray, reason: str,
+               count: bool = True) -> TransformError:
+    i = int(np.flatnonzero(mask)[0])
+    more = int(mask.sum()) - 1
+    extra = f" ({more} later {series.row_word}(s) too)" if more and count else ""
+    when = str(np.datetime64(int(round(series.t_unix_s[i] * 1e3)), "ms")) + "Z"
+    return TransformError(f"{series.source}, {series.row_word} {int(series.rows[i])} "
+                          f"({when}): {reason}{extra}")
+
+
+def _frame(value: str | None, found: str | None, name: str, source: str) -> str:
+    if value:
+        try:
+            return geo_frames.normalise_frame(value)
+        except ValueError as exc:
+            raise TransformError(f"{name}: {exc}") from None
+    if found:
+        return geo_frames.normalise_frame(found)
+    raise TransformError(f"{source}: the file does not say its frame; give the source frame")
+
+
+def _to_km(series: VectorSeries) -> tuple[np.ndarray, str]:
+    import astropy.units as u
+
+    if series.unit is None:
+        return series.xyz, "positions taken as km (the file gives no unit)"
+    try:
+        factor = u.Unit(series.unit).to(u.km)
+    except (ValueError, u.UnitConversionError):
+        raise TransformError(f"{series.source}: unit {series.unit!r} of columns "
+                             f"{', '.join(series.columns)} is not a length, so these are not "
+                             "positions (give kind=vector)") from None
+    return series.xyz * factor, ""
+
+
+def _orientation(t: np.ndarray) -> tuple[geo_frames.EarthOrientation, str]:
+    """IERS UT1-UTC and polar motion from astropy's bundled tables (no download)."""
+    import astropy.units as u
+    from astropy.time import Time
+    from astropy.utils import iers
+
+    obst = Time(t, format="unix")
+    table = iers.earth_orientation_table.get()
+    dut1, status = table.ut1_utc(obst, return_status=True)
+    xp, yp, pm_status = table.pm_xy(obst, return_status=True)
+    known = (np.asarray(status) >= 0) & (np.asarray(pm_status) >= 0)
+    eo = geo_frames.EarthOrientation(np.where(known, dut1.to_value(u.s), 0.0),
+                                     np.where(known, xp.to_value(u.rad), 0.0),
+                                     np.where(known, yp.to_value(u.rad), 0.0))
+    note = "" if known.all() else (f"{int((~known).sum())} time(s) outside the IERS tables: "
+                                   "UT1 - UTC and polar motion taken as 0 there (< 1e-4 rad)")
+    return eo, note
+
+
+def _ephemeris(series: VectorSeries, what, *args):
+    try:
+        return what(*args)
+    except EphemerisUnavailable as exc:
+        if exc.missing is not None and exc.missing.any():
+            raise _row_error(series, exc.missing, str(exc), count=False) from None
+        raise TransformError(f"{series.source}: {exc}") from None
+
+
+def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: str | None = None,
+                          kind: str | None = None, body: str | None = None,
+                          magnetic_model: str = igrf.DEFAULT_MODEL) -> TransformResult:
+    """Transform a series already read (see :func:`transform_file`)."""
+    src = _frame(from_frame, series.frame, "from", series.source)
+    dst = _frame(to_frame, None, "to", series.source)
+    kind = kind or series.kind
+    if kind not in geo_frames.KINDS:
+        raise TransformError(f"{series.source}: say whether the columns are a position or a "
+                             "vector (kind); the file does not")
+    if magnetic_model not in igrf.MODELS:
+        raise TransformError(f"magnetic model {magnetic_model!r}: known "
+                             f"{', '.join(igrf.MODELS)}")
+    t, notes = series.t_unix_s, []
+    xyz = series.xyz
+    if kind == "position":
+        xyz, note = _to_km(series)
+        notes += [note] if note else []
+    observer = None
+    if "RTN" in (src, dst):
+        if not body:
+            raise TransformError("RTN needs the spacecraft (body) whose trajectory is known")
+        observer, origin = _ephemeris(series, heliocentric_icrs, body, t)
+        notes.append(f"RTN of {body}: trajectory from {origin}")
+    earth = _ephemeris(series, earth_icrs_km, t)
+    orientation = None
+    if {"GSM", "SM"} & {src, dst}:
+        if (igrf.decimal_year(t) < 1900).any():
+            raise _row_error(series, igrf.decimal_year(t) < 1900, "the IGRF starts in 1900")
+        orientation, note = _orientation(t)
+        notes.append(f"dipole from {magnetic_model.upper()} (g10, g11, h11)")
+        notes += [n for n in (note, igrf.dipole_validity(t, magnetic_model)) if n]
+    out = geo_frames.transform_series(t, xyz, src, dst, kind, earth, observer_icrs_km=observer,
+                                      magnetic_model=magnetic_model, orientation=orientation)
+    unit = "km" if kind == "position" else series.unit
+    names = output_names(series, dst, kind)
+    result = replace(series, xyz=out, unit=unit, frame=dst, kind=kind,
+                     columns=(names[0], names[1], names[2]))
+    return TransformResult(series, result, src, dst, kind, notes)
+
+
+def transform_file(data: bytes, name: str, to_frame: str, *, from_frame: str | None = None,
+                   kind: str | None = None, body: str | None = None,
+                   in_format: str | None = None, time_column: str | None = None,
+                   columns: list[str] | None = None, unit: str | None = None,
+                   magnetic_model: str = igrf.DEFAULT_MODEL) -> TransformResult:
+    """Read a CSV, VOTable or CDF file and transform its series to ``to_frame``."""
+    if in_format is not None and in_format not in FORMATS:
+        raise TransformError(f"format {in_format!r}: known {', '.join(FORMATS)}")
+    try:
+        series = read_series(data, name, format=in_format, time_column=time_column,
+                             columns=columns, unit=unit)
+    except SeriesFileError as exc:
+        raise TransformError(str(exc)) from None
+    if len(series.t_unix_s) > MAX_ROWS:
+        raise TransformError(f"{name}: {len(series.t_unix_s)} rows, more than {MAX_ROWS}")
+    return transform_series_file(series, to_frame, from_frame=from_frame, kind=kind, body=body,
+                                 magnetic_model=magnetic_model)
+
+
+def write_result(result: TransformResult, out_format: str) -> bytes:
+    """The transformed series as a file (``csv``, ``votable`` or ``cdf``)."""
+    if out_format not in FORMATS:
+        raise TransformError(f"output format {out_format!r}: known {', '.join(FORMATS)}")
+    return write_series(result.result, out_format, frame=result.to_frame, kind=result.kind)
