@@ -18,6 +18,7 @@ EXEMPT = {
     "/tap/async/<job_id>/executionduration": "UWS: query job limits",
     "/tap/async/<job_id>/destruction": "UWS: query job limits",
     "/api/v1/propagate": "a computation (same as GET), stores nothing",
+    "/api/v1/transform": "a computation on the uploaded file, stores nothing",
 }
 
 

@@ -45,4 +45,4 @@ def openapi_json():
     return jsonify(document(request.script_root + "/api/v1"))
 
 
-from . import catalogue, monitoring, physics  # noqa: E402,F401
+from . import catalogue, frames, monitoring, physics  # noqa: E402,F401

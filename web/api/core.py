@@ -138,6 +138,7 @@ class Operation:
     path_params: dict[str, str] = field(default_factory=dict)
     produces: tuple[str, ...] = ("application/json",)
     codes: tuple[int, ...] = (400,)
+    body_media: tuple[str, ...] = ("application/json",)
 
 
 OPERATIONS: list[Operation] = []
@@ -181,14 +182,16 @@ def json_body(schema_required: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def operation(bp, rule: str, method: str, summary: str, *, params=(), response=None,
               tag: str = "data", write: bool = False, body=None, path_params=None,
-              produces=("application/json",), codes=(400,)) -> Callable:
+              produces=("application/json",), codes=(400,),
+              body_media=("application/json",)) -> Callable:
     """Register a Flask route and its OpenAPI operation from one declaration."""
     path = rule
     for name in (path_params or {}):
         path = path.replace(f"<int:{name}>", "{" + name + "}").replace(f"<{name}>",
                                                                      "{" + name + "}")
     op = Operation(path, method.lower(), summary, list(params), response or {"type": "object"},
-                   tag, write, body, dict(path_params or {}), tuple(produces), tuple(codes))
+                   tag, write, body, dict(path_params or {}), tuple(produces), tuple(codes),
+                   tuple(body_media))
     OPERATIONS.append(op)
 
     def decorate(fn):

@@ -54,7 +54,7 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
                                  "parameters": parameters, "responses": responses}
         if op.body is not None:
             entry["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": op.body}}}
+                media: {"schema": op.body} for media in op.body_media}}
         if op.write:
             entry["security"] = [{"bearer": []}]
         paths.setdefault(op.path, {})[op.method] = entry

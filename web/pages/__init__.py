@@ -18,6 +18,7 @@ NAV = [
     ("pages.now", "Now"),
     ("pages.propagate", "Propagate"),
     ("pages.planets", "Planets"),
+    ("pages.transform", "Transform"),
     ("pages.events", "Events"),
     ("pages.climso", "CLIMSO"),
     ("pages.scoreboard", "Scoreboard"),
@@ -51,4 +52,4 @@ def _navigation():
     return {"nav": NAV}
 
 
-from . import climso, events, now, planets, propagate, scoreboard, status  # noqa: E402,F401
+from . import climso, events, now, planets, propagate, scoreboard, status, transform  # noqa: E402,F401

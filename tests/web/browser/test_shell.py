@@ -6,7 +6,8 @@ from web.pages import NAV
 
 PATHS = {"pages.now": "/", "pages.propagate": "/propagate", "pages.planets": "/planets",
          "pages.events": "/events", "pages.climso": "/climso",
-         "pages.scoreboard": "/scoreboard", "pages.status": "/status"}
+         "pages.scoreboard": "/scoreboard", "pages.status": "/status",
+         "pages.transform": "/transform"}
 
 
 def test_every_nav_entry_has_a_path():

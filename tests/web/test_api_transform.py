@@ -1,0 +1,101 @@
+"""POST /api/v1/transform: the upload (raw or multipart) in another frame as JSON or as a
+file, errors as problems naming the row; no token needed, nothing stored."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from ingest.vector_files import read_series
+from propagation import geo_frames
+from tests.conftest import shared_file
+from web import MAX_UPLOAD_BYTES, create_app
+
+FIELD = b"""# frame: GSE
+time,bx [nT],by [nT],bz [nT]
+2024-05-10T00:00:00Z,1.0,-4.0,12.0
+2024-05-10T01:00:00Z,2.0,,3.0
+"""
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from storms import app_context, config
+
+    settings = config.load({"STORMS_DATA_DIR": str(tmp_path_factory.mktemp("transform"))})
+    ctx = app_context.build(settings)
+    yield create_app(context=ctx).test_client()
+    ctx.engine.dispose()
+
+
+def test_json_answer_carries_both_series_matching_the_engine(client):
+    resp = client.post("/api/v1/transform?to=GSM", data=FIELD,
+                       content_type="text/csv")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert (body["from"], body["to"], body["kind"], body["rows"]) == ("GSE", "GSM", "vector", 2)
+    assert body["time"] == ["2024-05-10T00:00:00.000Z", "2024-05-10T01:00:00.000Z"]
+    assert body["input"]["columns"] == ["bx", "by", "bz"]
+    assert body["output"]["columns"] == ["bx_gsm", "by_gsm", "bz_gsm"]
+    t = np.array([1715299200.0, 1715302800.0])
+    from storms.transform import _orientation  # the IERS values the service uses
+
+    expected = geo_frames.transform_series(t, [[1.0, -4.0, 12.0], [2.0, np.nan, 3.0]], "GSE",
+                                           "GSM", kind="vector", orientation=_orientation(t)[0])
+    got = np.array(body["output"]["values"], dtype=float).T
+    assert np.allclose(got[0], expected[0], rtol=1e-12)
+    assert body["output"]["values"][1][1] is None  # a missing component stays missing
+    assert any("IGRF14" in n for n in body["notes"])
+
+
+@pytest.mark.parametrize("fmt, mime", [("csv", "text/csv"), ("votable",
+                                        "application/x-votable+xml"),
+                                       ("cdf", "application/x-cdf")])
+def test_file_answers_read_back(client, fmt, mime):
+    path = shared_file("cdf/ac_k2_mfi_20220101_v03.cdf")
+    resp = client.post(f"/api/v1/transform?to=SM&format={fmt}",
+                       data={"file": (io.BytesIO(path.read_bytes()), path.name)},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.mimetype == mime
+    suffix = {'csv': 'csv', 'votable': 'xml', 'cdf': 'cdf'}[fmt]
+    assert f'filename="ac_k2_mfi_20220101_v03_sm.{suffix}"' in resp.headers["Content-Disposition"]
+    back = read_series(resp.data, f"x.{fmt}")
+    assert back.frame == "SM" and len(back.t_unix_s) == 24 and back.unit == "nT"
+
+
+@pytest.mark.parametrize("query, data, detail", [
+    ("to=GSM", b"time,x,y,z\n2024-01-01T00:00Z,1,2,3\n2024-01-01T00:01Z,1,zz,3\n",
+     "upload, line 3, column 'y': 'zz' is not a number"),
+    ("to=GSM&name=b.csv", b"time,x,y,z\n2024-01-01T00:00Z,1,2,3\n", "b.csv: the file does "
+     "not say its frame"),
+    ("to=GSM", b"", "body: empty"),
+    ("to=RTN&from=GSE&kind=vector", FIELD, "RTN needs the spacecraft"),
+])
+def test_bad_uploads_are_problems_naming_the_row(client, query, data, detail):
+    resp = client.post(f"/api/v1/transform?{query}", data=data,
+                       content_type="application/octet-stream")
+    assert resp.status_code == 400
+    assert resp.mimetype == "application/problem+json"
+    assert detail in resp.get_json()["detail"]
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("", "to"), ("to=XYZ", "to"), ("to=GSM&kind=scalar", "kind"), ("to=GSM&frame=GSE", "frame"),
+    ("to=GSM&magnetic_model=igrf99", "magnetic_model"),
+])
+def test_bad_parameters_name_the_parameter(client, query, parameter):
+    resp = client.post(f"/api/v1/transform?{query}", data=FIELD)
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"][0]["parameter"] == parameter
+
+
+def test_oversized_upload_is_refused_and_the_document_lists_the_operation(client):
+    resp = client.post("/api/v1/transform?to=GSM", data=b"x" * (MAX_UPLOAD_BYTES + 1))
+    assert resp.status_code == 413
+    doc = client.get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/transform"]["post"]
+    assert "application/octet-stream" in op["requestBody"]["content"]
+    assert "security" not in op
