@@ -119,16 +119,14 @@ def check_times(t: np.ndarray, rows: np.ndarray, source: str, column: str,
                               int(rows[i]), column, row_word)
 
 
-def iso_to_unix(values: np.ndarray) -> np.ndarray:
-    """ISO 8601 UTC strings (Z or +00:00 allowed) -> Unix s; NaN where unparseable."""
+def iso_to_unix(values) -> np.ndarray:
+    """ISO 8601 strings -> Unix s; no zone or Z is UTC, an offset (+02:00) is applied; NaN
+    where unparseable."""
     import pandas as pd
 
-    s = pd.Series(values, dtype="string").str.strip()
-    offset = s.str.extract(r"([+-]\d\d:?\d\d)$", expand=False)
-    foreign = offset.notna() & ~offset.isin(["+00:00", "+0000", "-00:00"])
-    parsed = pd.to_datetime(s.str.replace(r"(Z|[+-]00:?00)$", "", regex=True),
-                            format="ISO8601", errors="coerce")
-    stamps = np.asarray(parsed.to_numpy(dtype="datetime64[ns]"))
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601",
+                            errors="coerce")
+    stamps = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     out = stamps.astype("int64") / 1e9
-    out[np.isnat(stamps) | foreign.to_numpy(dtype=bool, na_value=False)] = np.nan
+    out[np.isnat(stamps)] = np.nan
     return out
