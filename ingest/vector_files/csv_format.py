@@ -93,8 +93,8 @@ def read_csv(data: bytes, source: str, time_column: str | None,
         raise SeriesFileError(source, "no header line and no data")
     head = content[0]
     meta = {}
-    for i in np.flatnonzero(comment[:head]):
-        m = _META.match(data[starts[i]:ends[i]].decode())
+    for line in np.flatnonzero(comment[:head]).tolist():
+        m = _META.match(data[starts[line]:ends[line]].decode())
         if m:
             meta[m.group(1).lower()] = m.group(2)
     header = data[starts[head]:ends[head]].decode()
