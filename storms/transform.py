@@ -50,7 +50,7 @@ def _row_error(series: VectorSeries, mask: np.ndarray, reason: str,
     i = int(np.flatnonzero(mask)[0])
     more = int(mask.sum()) - 1
     extra = f" ({more} later {series.row_word}(s) too)" if more and count else ""
-    when = str(np.datetime64(int(round(series.t_unix_s[i] * 1e3)), "ms")) + "Z"
+    when = _iso(series.t_unix_s[i])
     return TransformError(f"{series.source}, {series.row_word} {int(series.rows[i])} "
                           f"({when}): {reason}{extra}")
 
@@ -108,8 +108,38 @@ def _ephemeris(series: VectorSeries, what, *args):
         raise TransformError(f"{series.source}: {exc}") from None
 
 
+def trajectory_icrs(trajectory: VectorSeries, series: VectorSeries) -> np.ndarray:
+    """A spacecraft's heliocentric ICRS positions (km) at the series' times, from a
+    trajectory file (positions in any frame), by cubic spline inside its span only."""
+    from scipy.interpolate import CubicSpline
+
+    if trajectory.frame is None:
+        raise TransformError(f"{trajectory.source}: the trajectory does not say its frame "
+                             "(a '# frame: HEE' line, or frame names in its columns)")
+    if len(trajectory.t_unix_s) < 2:
+        raise TransformError(f"{trajectory.source}: a trajectory needs two times or more")
+    km, _ = _to_km(trajectory)
+    if np.isnan(km).any():
+        bad = np.isnan(km).any(axis=1)
+        raise _row_error(trajectory, bad, "a trajectory position is missing")
+    tt = trajectory.t_unix_s
+    earth = _ephemeris(trajectory, earth_icrs_km, tt)
+    icrs = geo_frames.transform_series(tt, km, geo_frames.normalise_frame(trajectory.frame),
+                                       "ICRS", "position", earth)
+    outside = (series.t_unix_s < tt[0]) | (series.t_unix_s > tt[-1])
+    if outside.any():
+        raise _row_error(series, outside, f"outside the span of {trajectory.source} "
+                         f"({_iso(tt[0])} to {_iso(tt[-1])})")
+    return CubicSpline(tt - tt[0], icrs, axis=0)(series.t_unix_s - tt[0])
+
+
+def _iso(t: float) -> str:
+    return str(np.datetime64(int(round(t * 1e3)), "ms")) + "Z"
+
+
 def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: str | None = None,
                           kind: str | None = None, body: str | None = None,
+                          trajectory: VectorSeries | None = None,
                           magnetic_model: str = igrf.DEFAULT_MODEL) -> TransformResult:
     """Transform a series already read (see :func:`transform_file`)."""
     src = _frame(from_frame, series.frame, "from", series.source)
@@ -128,10 +158,16 @@ def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: st
         notes += [note] if note else []
     observer = None
     if "RTN" in (src, dst):
-        if not body:
-            raise TransformError("RTN needs the spacecraft (body) whose trajectory is known")
-        observer, origin = _ephemeris(series, heliocentric_icrs, body, t)
-        notes.append(f"RTN of {body}: trajectory from {origin}")
+        if trajectory is not None:
+            observer = trajectory_icrs(trajectory, series)
+            notes.append(f"RTN of the spacecraft of {trajectory.source} (cubic spline of its "
+                         f"{len(trajectory.t_unix_s)} positions)")
+        elif body:
+            observer, origin = _ephemeris(series, heliocentric_icrs, body, t)
+            notes.append(f"RTN of {body}: trajectory from {origin}")
+        else:
+            raise TransformError("RTN needs the spacecraft: a body whose ephemeris the "
+                                 "service has, or a trajectory file")
     earth = _ephemeris(series, earth_icrs_km, t)
     orientation = None
     if {"GSM", "SM"} & {src, dst}:
@@ -153,19 +189,23 @@ def transform_file(data: bytes, name: str, to_frame: str, *, from_frame: str | N
                    kind: str | None = None, body: str | None = None,
                    in_format: str | None = None, time_column: str | None = None,
                    columns: list[str] | None = None, unit: str | None = None,
-                   magnetic_model: str = igrf.DEFAULT_MODEL) -> TransformResult:
-    """Read a CSV, VOTable or CDF file and transform its series to ``to_frame``."""
+                   magnetic_model: str = igrf.DEFAULT_MODEL,
+                   trajectory: tuple[bytes, str] | None = None) -> TransformResult:
+    """Read a CSV, VOTable or CDF file and transform its series to ``to_frame``.
+
+    ``trajectory`` is (data, name) of a file of the spacecraft's positions, for RTN."""
     if in_format is not None and in_format not in FORMATS:
         raise TransformError(f"format {in_format!r}: known {', '.join(FORMATS)}")
     try:
         series = read_series(data, name, format=in_format, time_column=time_column,
                              columns=columns, unit=unit)
+        track = read_series(*trajectory) if trajectory else None
     except SeriesFileError as exc:
         raise TransformError(str(exc)) from None
     if len(series.t_unix_s) > MAX_ROWS:
         raise TransformError(f"{name}: {len(series.t_unix_s)} rows, more than {MAX_ROWS}")
     return transform_series_file(series, to_frame, from_frame=from_frame, kind=kind, body=body,
-                                 magnetic_model=magnetic_model)
+                                 trajectory=track, magnetic_model=magnetic_model)
 
 
 def write_result(result: TransformResult, out_format: str) -> bytes:

@@ -23,6 +23,9 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
                    "file's unit or names).")
 @click.option("--body", help="Spacecraft or planet whose RTN is meant (ephemerides of "
               "$STORMS_EPHEMERIS_DIR, DE421).")
+@click.option("--trajectory", type=click.Path(dir_okay=False, exists=True),
+              help="File of the spacecraft's positions (any frame the file names) for RTN, "
+                   "instead of --body.")
 @click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Output file ('-' = standard output).")
 @click.option("--format", "out_format", type=click.Choice(["csv", "votable", "cdf"]),
@@ -37,7 +40,8 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
 @click.option("--magnetic-model", default="igrf14", show_default=True,
               type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM and SM.")
 def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | None,
-              body: str | None, outfile: str, out_format: str | None, in_format: str | None,
+              body: str | None, trajectory: str | None, outfile: str,
+              out_format: str | None, in_format: str | None,
               time_column: str | None, columns: str | None, unit: str | None,
               magnetic_model: str) -> None:
     """Transform the time series of INFILE (CSV, VOTable or CDF) to another frame.
@@ -45,6 +49,7 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
     \b
     storms transform ac_k2_mfi.cdf --columns BGSEc --to GSM -o b_gsm.csv
     storms transform psp_b_rtn.cdf --to HEEQ --body PSP -o b_heeq.cdf
+    storms transform b_rtn.csv --to GSE --trajectory solo_hee.csv -o b_gse.csv
     """
     from storms import config
 
@@ -62,7 +67,9 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
             data, name, to_frame, from_frame=from_frame, kind=kind, body=body,
             in_format=in_format, time_column=time_column, unit=unit,
             columns=[c.strip() for c in columns.split(",")] if columns else None,
-            magnetic_model=magnetic_model)
+            magnetic_model=magnetic_model,
+            trajectory=(Path(trajectory).read_bytes(), Path(trajectory).name)
+            if trajectory else None)
         out = write_result(result, fmt)
     except (TransformError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -132,3 +132,27 @@ def test_cli_writes_the_file_and_refuses_bad_input(tmp_path):
     assert "bad.csv, line 3, column 'time': repeats the time of line 2" in res.output
     res = CliRunner().invoke(cli, ["transform", str(tmp_path / "none.csv"), "--to", "GSM"])
     assert res.exit_code == 1 and "No such file" in res.output
+
+
+def test_rtn_from_a_trajectory_file_matches_the_kernel(monkeypatch):
+    """A spacecraft the service has no kernel for: its trajectory as a file (HEE, AU,
+    hourly), splined to the data times, gives the RTN the kernel gives."""
+    monkeypatch.setenv("STORMS_EPHEMERIS_DIR",
+                       str(shared_file("ephemeris/spp_recon_20210226_20210325_v001.bsp").parent))
+    hours = 1614556800.0 + np.arange(0, 49) * 3600.0  # 2021-03-01 .. 03-03, hourly
+    hee = geo_frames.transform_series(hours, heliocentric_icrs("PSP", hours)[0], "ICRS",
+                                      "HEE") / AU_KM
+    iso = [str(np.datetime64(int(h), "s")) + "Z" for h in hours]
+    track = _csv([f"{s},{x!r},{y!r},{z!r}" for s, (x, y, z) in zip(iso, hee.tolist(),
+                                                                   strict=True)],
+                 extra="# frame: HEE\n")
+    data = _csv([f"2021-03-0{d}T{h:02d}:17:00Z,-40.5,10.25,3" for d in (1, 2) for h in (3, 15)],
+                "time,br [nT],bt [nT],bn [nT]", "# frame: RTN\n")
+    from_file = transform_file(data, "b.csv", "HCI", trajectory=(track, "psp_hee.csv"))
+    from_kernel = transform_file(data, "b.csv", "HCI", body="PSP")
+    assert np.allclose(from_file.result.xyz, from_kernel.result.xyz, rtol=0, atol=1e-6)
+    assert any("psp_hee.csv" in n for n in from_file.notes)
+    late = data.replace(b"2021-03-02T15", b"2021-03-05T15")
+    with pytest.raises(TransformError, match=r"b\.csv, line 6 .*outside the span of "
+                                             r"psp_hee\.csv \(2021-03-01T00:00:00.000Z"):
+        transform_file(late, "b.csv", "HCI", trajectory=(track, "psp_hee.csv"))

@@ -99,3 +99,24 @@ def test_oversized_upload_is_refused_and_the_document_lists_the_operation(client
     op = doc["paths"]["/transform"]["post"]
     assert "application/octet-stream" in op["requestBody"]["content"]
     assert "security" not in op
+
+
+def test_multipart_trajectory_gives_the_rtn_of_that_spacecraft(client):
+    from propagation.constants import AU_KM
+    from propagation.ephemerides import heliocentric_icrs
+
+    days = 1715299200.0 + np.arange(0, 4) * 86400.0
+    hee = geo_frames.transform_series(days, heliocentric_icrs("Venus", days)[0], "ICRS",
+                                      "HEE") / AU_KM
+    track = "# frame: HEE\ntime,x [AU],y [AU],z [AU]\n" + "".join(
+        f"{np.datetime64(int(d), 's')}Z,{x!r},{y!r},{z!r}\n"
+        for d, (x, y, z) in zip(days, hee.tolist(), strict=True))
+    field = b"# frame: RTN\ntime,br,bt,bn\n2024-05-11T06:00Z,10,-5,2\n2024-05-12T18:00Z,9,-4,1\n"
+    resp = client.post("/api/v1/transform?to=HEEQ",
+                       data={"file": (io.BytesIO(field), "b.csv"),
+                             "trajectory": (io.BytesIO(track.encode()), "venus.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    by_track = np.array(resp.get_json()["output"]["values"]).T
+    ref = client.post("/api/v1/transform?to=HEEQ&body=Venus", data=field).get_json()
+    assert np.allclose(by_track, np.array(ref["output"]["values"]).T, atol=1e-4)

@@ -1,7 +1,7 @@
 """``POST /api/v1/transform``: an uploaded series of positions or vectors in another frame.
 
-The file is the request body (raw, or the ``file`` field of a multipart form); nothing is
-stored. Thin over :mod:`storms.transform`.
+The file is the request body (raw, or the ``file`` field of a multipart form, with an
+optional ``trajectory`` file for RTN); nothing is stored. Thin over :mod:`storms.transform`.
 """
 
 from __future__ import annotations
@@ -44,13 +44,17 @@ RESULT = {"type": "object", "properties": {
     "input": {"type": "object"}, "output": {"type": "object"}}}
 
 
-def _upload() -> tuple[bytes, str | None]:
+def _upload() -> tuple[bytes, str | None, tuple[bytes, str] | None]:
+    """The series file, its name, and the optional trajectory file (multipart only)."""
     if request.mimetype == "multipart/form-data":
         f = request.files.get("file")
         if f is None:
             raise invalid("file", "the multipart form has no 'file' field")
-        return f.read(), f.filename
-    return request.get_data(cache=False), None
+        track = request.files.get("trajectory")
+        trajectory = (track.read(), track.filename or "trajectory") if track and \
+            track.filename else None
+        return f.read(), f.filename, trajectory
+    return request.get_data(cache=False), None, None
 
 
 def _series_json(series) -> dict:
@@ -68,7 +72,7 @@ def _series_json(series) -> dict:
 def transform_post(args):
     from storms.transform import TransformError, transform_file, write_result
 
-    data, filename = _upload()
+    data, filename, trajectory = _upload()
     if not data:
         raise invalid("body", "empty: send the file as the request body")
     name = args["name"] if args["name"] != "upload" or not filename else filename
@@ -76,7 +80,8 @@ def transform_post(args):
         result = transform_file(
             data, name, args["to"], from_frame=args["from"], kind=args["kind"],
             body=args["body"], in_format=args["in_format"], time_column=args["time_column"],
-            columns=args["columns"], unit=args["unit"], magnetic_model=args["magnetic_model"])
+            columns=args["columns"], unit=args["unit"], magnetic_model=args["magnetic_model"],
+            trajectory=trajectory)
         fmt = args["format"]
         out = None if fmt == "json" else write_result(result, fmt)
     except TransformError as exc:

@@ -9,7 +9,7 @@
   function query(format) {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (key !== "file" && value) params.set(key, value);
+      if (key !== "file" && key !== "trajectory" && value) params.set(key, value);
     });
     var file = document.getElementById("transform-file").files[0];
     if (file) params.set("name", file.name);
@@ -18,9 +18,11 @@
   }
 
   function send(format) {
-    var file = document.getElementById("transform-file").files[0];
-    return fetch(query(format), {method: "POST", body: file,
-                                 headers: {"Content-Type": "application/octet-stream"}})
+    var body = new FormData();
+    body.append("file", document.getElementById("transform-file").files[0]);
+    var track = document.getElementById("transform-trajectory").files[0];
+    if (track) body.append("trajectory", track);
+    return fetch(query(format), {method: "POST", body: body})
       .then(function (r) {
         if (r.ok) return r;
         return r.json().then(function (p) { throw new Error(p.detail || p.title); });
