@@ -157,3 +157,31 @@ def test_real_solar_orbiter_cdf_with_zero_records_is_refused():
     path = shared_file("cdf/solo_L1_swa-pas-mom_20200706_V01.cdf")
     with pytest.raises(SeriesFileError, match="no records"):
         read_series(path.read_bytes(), path.name)
+
+
+@pytest.mark.parametrize("fmt, match", [
+    ("votable", r"bad\.votable, record 2, column 'time': times are not sorted"),
+    ("cdf", r"bad\.cdf, record 2, column 'Epoch': times are not sorted"),
+])
+def test_unsorted_votable_and_cdf_records_are_named(fmt, match):
+    series = read_series(GOOD, "traj.csv")
+    series.t_unix_s = series.t_unix_s[[0, 2, 1]]
+    data = write_series(series, fmt, frame="GSE", kind="position")
+    with pytest.raises(SeriesFileError, match=match):
+        read_series(data, f"bad.{fmt}")
+
+
+def test_repeated_cdf_time_and_unknown_variable_are_named():
+    series = read_series(GOOD, "traj.csv")
+    series.t_unix_s = series.t_unix_s[[0, 1, 1]]
+    data = write_series(series, "cdf", frame="GSE", kind="position")
+    with pytest.raises(SeriesFileError, match=r"dup\.cdf: Epoch record 2: repeats the time"):
+        read_series(data, "dup.cdf")
+    good = write_series(read_series(GOOD, "traj.csv"), "cdf", frame="GSE", kind="position")
+    with pytest.raises(SeriesFileError, match=r"unknown variable 'BGSM'; three-component "
+                                              r"variables: position"):
+        read_series(good, "g.cdf", columns=["BGSM"])
+    votable = write_series(read_series(GOOD, "traj.csv"), "votable", frame="GSE",
+                           kind="position")
+    with pytest.raises(SeriesFileError, match=r"unknown column 'X'; columns: time, x_gse"):
+        read_series(votable, "g.xml", columns=["X", "y_gse", "z_gse"])
