@@ -61,6 +61,18 @@ def _ut1_jd(t: np.ndarray, dut1_s) -> tuple[np.ndarray, np.ndarray]:
         return erfa.utcut1(utc1, utc2, dut1)
 
 
+def _orientation(t: np.ndarray, dut1_s, xp_rad, yp_rad):
+    """Per-time polar-motion matrices (or None), Earth rotation angle, and C2I matrices."""
+    import erfa
+
+    pom = None
+    if xp_rad is not None or yp_rad is not None:
+        xp = np.zeros(len(t)) + (0.0 if xp_rad is None else np.asarray(xp_rad, dtype=float))
+        yp = np.zeros(len(t)) + (0.0 if yp_rad is None else np.asarray(yp_rad, dtype=float))
+        pom = np.asarray(erfa.pom00(xp, yp, erfa.sp00(*tt_jd(t))))
+    return pom, np.asarray(erfa.era00(*_ut1_jd(t, dut1_s))), _c2i(t)
+
+
 def itrs_to_gcrs(t_unix_s, xyz_itrs, dut1_s=None, xp_rad=None, yp_rad=None) -> np.ndarray:
     """Rotate geocentric vectors (n, 3) from geographic (ITRS) to celestial (GCRS) axes.
 
@@ -79,16 +91,22 @@ def itrs_to_gcrs(t_unix_s, xyz_itrs, dut1_s=None, xp_rad=None, yp_rad=None) -> n
     -------
     ndarray (n, 3) in GCRS axes (the ICRS axes, centred on Earth).
     """
-    import erfa
-
     t = np.atleast_1d(np.asarray(t_unix_s, dtype=float))
     v = np.asarray(xyz_itrs, dtype=float).reshape(len(t), 3)
-    if xp_rad is not None or yp_rad is not None:
-        xp = np.zeros(len(t)) + (0.0 if xp_rad is None else np.asarray(xp_rad, dtype=float))
-        yp = np.zeros(len(t)) + (0.0 if yp_rad is None else np.asarray(yp_rad, dtype=float))
-        pom = np.asarray(erfa.pom00(xp, yp, erfa.sp00(*tt_jd(t))))
+    pom, era, c2i = _orientation(t, dut1_s, xp_rad, yp_rad)
+    if pom is not None:
         v = np.einsum("nji,nj->ni", pom, v)  # POM^T v
-    era = np.asarray(erfa.era00(*_ut1_jd(t, dut1_s)))
     c, s = np.cos(era), np.sin(era)
     v = np.stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1], v[:, 2]], axis=-1)
-    return np.einsum("nji,nj->ni", _c2i(t), v)  # C2I^T v
+    return np.einsum("nji,nj->ni", c2i, v)  # C2I^T v
+
+
+def gcrs_to_itrs(t_unix_s, xyz_gcrs, dut1_s=None, xp_rad=None, yp_rad=None) -> np.ndarray:
+    """The inverse of :func:`itrs_to_gcrs` (same parameters)."""
+    t = np.atleast_1d(np.asarray(t_unix_s, dtype=float))
+    v = np.asarray(xyz_gcrs, dtype=float).reshape(len(t), 3)
+    pom, era, c2i = _orientation(t, dut1_s, xp_rad, yp_rad)
+    v = np.einsum("nij,nj->ni", c2i, v)
+    c, s = np.cos(era), np.sin(era)
+    v = np.stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1], v[:, 2]], axis=-1)
+    return v if pom is None else np.einsum("nij,nj->ni", pom, v)

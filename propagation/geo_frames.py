@@ -8,6 +8,11 @@ TREPS-like transforms).
 - SM (solar magnetic): Z the dipole axis, Y as GSM (normal to the Sun and the dipole).
   The dipole is the centred dipole of the IGRF (:mod:`propagation.igrf`) turned from
   geographic to celestial axes by :mod:`propagation.earth_rotation` (Hapgood 1992 frames).
+- GEI (geocentric equatorial inertial): mean equator and equinox of J2000 centred on Earth,
+  as sunpy's ``GeocentricEarthEquatorial``: the ICRS axes turned by the frame bias (23 mas,
+  erfa ``bp06``); geometric, no aberration.
+- GEO (geographic, ITRS) and MAG (geomagnetic: Z the dipole axis, as sunpy's
+  ``Geomagnetic``, rotated by the dipole longitude about Z then its colatitude about Y).
 - RTN of a spacecraft (observer): R from the Sun to the spacecraft, T = Omega x R normalised
   (Omega the Sun's rotation axis, the HEEQ/HCI Z), N = R x T; origin at the spacecraft.
 
@@ -18,12 +23,15 @@ Positions km, times Unix s UTC (POSIX).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from propagation import earth_rotation, igrf, transforms
 
-GEOCENTRIC = ("GSE", "GSM", "SM")
+SUNWARD = ("GSE", "GSM", "SM")  # X towards the Sun: rotations of GSE
+EARTH_FIXED = ("GEI", "GEO", "MAG")  # rotations of the ICRS axes centred on Earth
+GEOCENTRIC = SUNWARD + EARTH_FIXED
 SPACECRAFT = ("RTN",)
 FRAMES = transforms.FRAMES + GEOCENTRIC + SPACECRAFT
 KINDS = ("position", "vector")
@@ -51,6 +59,16 @@ def normalise_frame(frame: str) -> str:
 
 def _earth_hee(t: np.ndarray, earth: np.ndarray) -> np.ndarray:
     return transforms.transform(earth, "ICRS", "HEE", t, earth)
+
+
+@lru_cache(maxsize=1)
+def _frame_bias() -> np.ndarray:
+    """ICRS -> mean equator and equinox of J2000 (3, 3)."""
+    import erfa
+
+    from propagation.constants import J2000_JD
+
+    return np.asarray(erfa.bp06(J2000_JD, 0.0)[0])
 
 
 def _rotate(m: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -87,6 +105,21 @@ def rotation_gse_to(frame: str, dipole_gse_unit: np.ndarray) -> np.ndarray:
     return gsm_to_sm @ gsm
 
 
+def rotation_geo_to_mag(dipole_geo_unit: np.ndarray) -> np.ndarray:
+    """Matrices (n, 3, 3) from GEO to MAG: about Z by the dipole longitude, then about Y by
+    its colatitude (sunpy's ``Geomagnetic``)."""
+    d = dipole_geo_unit
+    lon = np.arctan2(d[:, 1], d[:, 0])
+    colat = np.arccos(np.clip(d[:, 2], -1.0, 1.0))
+    zero, one = np.zeros(len(d)), np.ones(len(d))
+    cl, sl, cc, sc = np.cos(lon), np.sin(lon), np.cos(colat), np.sin(colat)
+    rz = np.stack([np.stack([cl, sl, zero], -1), np.stack([-sl, cl, zero], -1),
+                   np.stack([zero, zero, one], -1)], axis=-2)
+    ry = np.stack([np.stack([cc, zero, -sc], -1), np.stack([zero, one, zero], -1),
+                   np.stack([sc, zero, cc], -1)], axis=-2)
+    return ry @ rz
+
+
 def rotation_icrs_to_rtn(observer_icrs_km: np.ndarray) -> np.ndarray:
     """Rows-as-axes matrices (n, 3, 3) from ICRS axes to the RTN of a heliocentric observer."""
     r = observer_icrs_km / np.linalg.norm(observer_icrs_km, axis=-1, keepdims=True)
@@ -116,9 +149,9 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     observer_icrs_km : ndarray, km, optional
         The spacecraft's heliocentric ICRS position (n, 3), needed for RTN.
     magnetic_model : str
-        IGRF generation for GSM and SM (:data:`propagation.igrf.MODELS`).
+        IGRF generation for GSM, SM and MAG (:data:`propagation.igrf.MODELS`).
     orientation : EarthOrientation, optional
-        IERS UT1 - UTC and polar motion for GSM and SM; zeros when not given.
+        IERS UT1 - UTC and polar motion for GSM, SM, GEO and MAG; zeros when not given.
 
     Returns
     -------
@@ -145,6 +178,17 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     position = kind == "position"
     magnetic = {"GSM", "SM"} & {src, dst}
     dipole = dipole_gse(t, earth, magnetic_model, orientation) if magnetic else np.empty((0, 3))
+    eo = (orientation.dut1_s, orientation.xp_rad, orientation.yp_rad) if orientation else ()
+    mag = rotation_geo_to_mag(igrf.dipole_axis_geo(t, magnetic_model)) \
+        if "MAG" in (src, dst) else np.empty((0, 3, 3))
+    if src == "MAG":
+        v, src = _rotate_back(mag, v), "GEO"
+    if src == "GEO":
+        v, src = earth_rotation.itrs_to_gcrs(t, v, *eo), "GCRS"
+    if src == "GEI":
+        v, src = v @ _frame_bias(), "GCRS"  # B^T v, row by row
+    if src == "GCRS":
+        v, src = v + (earth if position else 0.0), "ICRS"
     if src in ("GSM", "SM"):
         v, src = _rotate_back(rotation_gse_to(src, dipole), v), "GSE"
     if src == "RTN":
@@ -153,9 +197,18 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
         src = "ICRS"
     if src == "GSE":
         v, src = v * _FLIP + (_earth_hee(t, earth) if position else 0.0), "HEE"
-    helio_dst = "HEE" if dst in GEOCENTRIC else "ICRS" if dst == "RTN" else dst
+    helio_dst = "HEE" if dst in SUNWARD else "ICRS" if dst in EARTH_FIXED + SPACECRAFT \
+        else dst
     v = transforms.transform(v, src, helio_dst, t, earth)
-    if dst in GEOCENTRIC:
+    if dst in EARTH_FIXED:
+        v = v - earth if position else v
+        if dst == "GEI":
+            v = v @ _frame_bias().T
+        else:
+            v = earth_rotation.gcrs_to_itrs(t, v, *eo)
+        if dst == "MAG":
+            v = _rotate(mag, v)
+    elif dst in SUNWARD:
         v = (v - _earth_hee(t, earth)) * _FLIP if position else v * _FLIP
         if dst != "GSE":
             v = _rotate(rotation_gse_to(dst, dipole), v)

@@ -170,12 +170,14 @@ def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: st
                                  "service has, or a trajectory file")
     earth = _ephemeris(series, earth_icrs_km, t)
     orientation = None
-    if {"GSM", "SM"} & {src, dst}:
-        if (igrf.decimal_year(t) < 1900).any():
-            raise _row_error(series, igrf.decimal_year(t) < 1900, "the IGRF starts in 1900")
+    if {"GSM", "SM", "MAG"} & {src, dst} and (igrf.decimal_year(t) < 1900).any():
+        raise _row_error(series, igrf.decimal_year(t) < 1900, "the IGRF starts in 1900")
+    if {"GSM", "SM", "MAG", "GEO"} & {src, dst}:
         orientation, note = _orientation(t)
+        notes += [note] if note else []
+    if {"GSM", "SM", "MAG"} & {src, dst}:
         notes.append(f"dipole from {magnetic_model.upper()} (g10, g11, h11)")
-        notes += [n for n in (note, igrf.dipole_validity(t, magnetic_model)) if n]
+        notes += [n for n in (igrf.dipole_validity(t, magnetic_model),) if n]
     out = geo_frames.transform_series(t, xyz, src, dst, kind, earth, observer_icrs_km=observer,
                                       magnetic_model=magnetic_model, orientation=orientation)
     unit = "km" if kind == "position" else series.unit

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-FRAMES_HELP = ("HEE, HEEQ (=HGS), HCI, HGC, HAE, ICRS (=J2000), GSE, GSM, SM, or RTN "
-               "(with --body).")
+FRAMES_HELP = ("HEE, HEEQ (=HGS), HCI, HGC, HAE, ICRS (=J2000), GSE, GSM, SM, GEI, GEO, MAG, "
+               "or RTN (with --body or --trajectory).")
 _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
            ".votable": "votable", ".cdf": "cdf"}
 
@@ -38,7 +38,7 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
 @click.option("--unit", help="Unit of the components when the file does not give it "
               "(km, AU, earthRad, nT...).")
 @click.option("--magnetic-model", default="igrf14", show_default=True,
-              type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM and SM.")
+              type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM, SM, MAG.")
 def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | None,
               body: str | None, trajectory: str | None, outfile: str,
               out_format: str | None, in_format: str | None,

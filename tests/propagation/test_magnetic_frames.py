@@ -187,3 +187,51 @@ def test_gse_to_gsm_reproduces_swpc_real_time_solar_wind_gsm():
     assert len(rows) == 2850
     assert np.median(diff) < 0.01 and diff.max() < 0.1  # nT
     assert np.median(np.abs(gse - gsm)[:, 1:]) > 0.3  # the rotation is not negligible
+
+
+def test_geo_to_mag_matches_sunpy_geomagnetic():
+    """GEO -> MAG is Earth-fixed on both sides (no GCRS, no aberration): exact."""
+    import astropy.units as u
+    from astropy.coordinates import ITRS, CartesianRepresentation, SkyCoord
+    from astropy.time import Time
+    from sunpy.coordinates import frames
+
+    obst = Time(T, format="unix")
+    c = SkyCoord(ITRS(CartesianRepresentation(V.T * 1e4 * u.km), obstime=obst))
+    theirs = c.transform_to(frames.Geomagnetic(obstime=obst, magnetic_model="igrf13"))
+    ours = geo_frames.transform_series(T, V * 1e4, "GEO", "MAG", kind="vector",
+                                       magnetic_model="igrf13")
+    assert np.abs(ours - theirs.cartesian.xyz.to_value(u.km).T).max() < 1e-9 * 1e4 * 13
+
+
+def test_gei_matches_sunpy_and_geo_matches_astropy_itrs(astropy_de421):
+    """GEI is the mean equator of J2000 (frame bias from ICRS, 1e-7 rad) like sunpy's:
+    positions < 1 m; GEO from GEI is astropy's GCRS -> ITRS rotation, < 1e-9."""
+    import astropy.units as u
+    from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, SkyCoord
+    from sunpy.coordinates import frames
+
+    hee = np.array([[1.5e8, 2e7, 3e6], [-4e7, 1e8, -2e6], [2.2e8, -1.3e8, 5e6],
+                    [1.4e8, 1e6, 0.0]])
+    gei = geo_frames.transform_series(T, hee, "HEE", "GEI")
+    obst, eo = _iers(T)
+    c = SkyCoord(CartesianRepresentation(hee.T * u.km),
+                 frame=frames.HeliocentricEarthEcliptic(obstime=obst))
+    direct = c.transform_to(frames.GeocentricEarthEquatorial(obstime=obst))
+    assert np.linalg.norm(gei - direct.cartesian.xyz.to_value(u.km).T, axis=1).max() < 1e-3
+    gcrs = geo_frames.transform_series(T, V, "GEI", "ICRS", kind="vector")  # GCRS axes
+    geo = geo_frames.transform_series(T, V, "GEI", "GEO", kind="vector", orientation=eo)
+    ref = GCRS(CartesianRepresentation(gcrs.T * u.km), obstime=obst).transform_to(
+        ITRS(obstime=obst)).cartesian.xyz.to_value(u.km).T
+    assert np.abs(geo - ref).max() < 1e-9 * np.abs(V).max()
+
+
+@pytest.mark.parametrize("frame", ["GEI", "GEO", "MAG"])
+@pytest.mark.parametrize("other", ["GSM", "HCI", "GEO"])
+def test_earth_fixed_round_trips(frame, other):
+    for kind, data in (("vector", V), ("position", V * 1e4)):
+        there = geo_frames.transform_series(T, data, other, frame, kind=kind)
+        back = geo_frames.transform_series(T, there, frame, other, kind=kind)
+        assert np.allclose(back, data, rtol=1e-9, atol=1e-5 if kind == "position" else 1e-12)
+    earth = geo_frames.transform_series(T, np.zeros((4, 3)), frame, "GSE")
+    assert np.abs(earth).max() < 1e-6  # the origin is Earth's centre

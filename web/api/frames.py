@@ -15,7 +15,7 @@ from . import bp
 from .core import ApiProblem, Param, invalid, operation
 
 FRAMES = ("HEE", "HEEQ", "HGS", "HCI", "HGC", "HAE", "ICRS", "J2000", "GSE", "GSM", "SM",
-          "RTN")
+          "GEI", "GEO", "MAG", "RTN")
 MEDIA = {"csv": "text/csv; charset=utf-8", "votable": "application/x-votable+xml",
          "cdf": "application/x-cdf"}
 SUFFIX = {"csv": "csv", "votable": "xml", "cdf": "cdf"}
@@ -34,7 +34,7 @@ PARAMS = [
     Param("columns", "list", "three component columns, or one CDF variable", max_length=300),
     Param("unit", "string", "unit of the components when the file gives none", max_length=30),
     Param("name", "string", "file name, for messages", default="upload", max_length=120),
-    Param("magnetic_model", "string", "IGRF generation for GSM and SM",
+    Param("magnetic_model", "string", "IGRF generation for GSM, SM and MAG",
           default=igrf.DEFAULT_MODEL, enum=tuple(igrf.MODELS)),
 ]
 RESULT = {"type": "object", "properties": {
