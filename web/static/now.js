@@ -108,6 +108,19 @@
     });
   });
 
+  // zooming or panning the L1 panels moves the Kp panel to the same time range
+  var syncing = false;
+  function followL1(ev) {
+    if (syncing || !kp.data || !ev) return;
+    var touched = Object.keys(ev).some(function (k) { return /^xaxis\d*\./.test(k); });
+    var range = l1.layout && l1.layout.xaxis && l1.layout.xaxis.range;
+    if (!touched || !range) return;
+    syncing = true;
+    window.Plotly.relayout(kp, {"xaxis.range": range.slice(), "xaxis.autorange": false})
+      .then(function () { syncing = false; }, function () { syncing = false; });
+  }
+
   draw(state);
+  if (l1.on) l1.on("plotly_relayout", followL1);
   setInterval(function () { load(state.window); }, (state.refresh_s || 60) * 1000);
 })();

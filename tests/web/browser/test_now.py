@@ -102,3 +102,21 @@ def test_now_axis_is_utc_in_any_browser_time_zone(browser, live_server):
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_kp_panel_follows_zoom_on_the_l1_panels(page):
+    page.goto("/?window=7d")
+    page.wait_for_load_state("networkidle")
+    _wait_drawn(page)
+    page.wait_for_function("() => document.getElementById('now-kp').data")
+    start, end = page.evaluate(L1_RANGE_MS)
+    a = start + (end - start) * 0.25
+    b = start + (end - start) * 0.5
+    page.evaluate(f"""() => {{
+        const iso = v => new Date(v).toISOString().replace('T', ' ').replace('Z', '');
+        return Plotly.relayout('now-l1', {{'xaxis.range': [iso({a}), iso({b})]}}); }}""")
+    page.wait_for_function(f"""() => {{
+        const r = document.getElementById('now-kp')._fullLayout.xaxis.range
+          .map(v => typeof v === 'number' ? v : Date.parse(v.replace(' ', 'T') + 'Z'));
+        return Math.abs(r[0] - {a}) < 1000 && Math.abs(r[1] - {b}) < 1000; }}""",
+                           timeout=10000)
