@@ -58,7 +58,8 @@ def run_wrk(wrk: str, base: str, paths: list[str], tmp_path, threads: int = 2) -
     out = subprocess.run([wrk, f"-t{threads}", f"-c{CONNECTIONS}", f"-d{SECONDS}s",
                           "--timeout", "10s", "--latency", "-s", str(script), base],
                          capture_output=True, text=True, timeout=SECONDS + 60).stdout
-    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M))
+    assert set(lat) == {"50", "75", "90", "99"}, f"wrk printed no latency distribution:\n{out}"
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                      out)
