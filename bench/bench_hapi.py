@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.common import database, free_port, row, serve
+from bench.common import databases, free_port, row, serve
 from ingest.base import DatasetSpec, ParameterSpec, TimeSeries
 from storms import store
 
@@ -111,48 +111,39 @@ def run(backends: tuple[str, ...] = ("sqlite", "postgres")) -> list[dict]:
     ts = year_series()
     baseline = _baseline(ts)
     rows = [row("pandas DataFrame.to_csv, year of 1-min x 8 (baseline)", baseline)]
-    for backend in backends:
-        try:
-            cm = database(backend)
-            ctx = cm.__enter__()
-        except Exception as exc:  # PostgreSQL absent
-            print(f"bench_hapi: {backend} unavailable ({type(exc).__name__})")
-            continue
-        try:
-            with ctx.factory() as s, s.begin():
-                store.upsert_series(s, ts, None)
-            port = free_port()
-            proc = serve(ctx, port, "/hapi/capabilities")
-            base = f"http://127.0.0.1:{port}/hapi/data?dataset={SPEC.id}"
-            year = base + "&start=2023-01-01T00:00:00Z&stop=2024-01-01T00:00:00Z"
-            day = base + "&start=2023-06-15T00:00:00Z&stop=2023-06-16T00:00:00Z"
-            peak = [0]
-            stop = threading.Event()
+    for backend, ctx in databases(backends, "bench_hapi"):
+        with ctx.factory() as s, s.begin():
+            store.upsert_series(s, ts, None)
+        port = free_port()
+        proc = serve(ctx, port, "/hapi/capabilities")
+        base = f"http://127.0.0.1:{port}/hapi/data?dataset={SPEC.id}"
+        year = base + "&start=2023-01-01T00:00:00Z&stop=2024-01-01T00:00:00Z"
+        day = base + "&start=2023-06-15T00:00:00Z&stop=2023-06-16T00:00:00Z"
+        peak = [0]
+        stop = threading.Event()
 
-            sampler = threading.Thread(target=_sample, args=(proc.pid, peak, stop), daemon=True)
-            sampler.start()
-            try:
-                _get(year)  # warm-up
-                res = {name: [_get(url) for _ in range(5)] for name, url in
-                       [("csv", year), ("binary", year + "&format=binary"), ("day", day)]}
-            finally:
-                stop.set()
-                sampler.join()
-                proc.terminate()
-                proc.wait(10)
-            med = {k: (float(np.median([r[0] for r in v])), float(np.median([r[1] for r in v])),
-                       v[0][2]) for k, v in res.items()}
-            rows += [
-                row(f"HAPI {backend}: year CSV over HTTP ({med['csv'][2] / 1e6:.1f} MB)",
-                    med["csv"][1], "s", baseline),
-                row(f"HAPI {backend}: year binary over HTTP ({med['binary'][2] / 1e6:.1f} MB)",
-                    med["binary"][1], "s", baseline),
-                row(f"HAPI {backend}: one day CSV over HTTP", med["day"][1], "s"),
-                row(f"HAPI {backend}: time to first byte, year CSV", med["csv"][0], "s"),
-                row(f"HAPI {backend}: peak server RSS", peak[0] / 1024, "MB"),
-            ]
+        sampler = threading.Thread(target=_sample, args=(proc.pid, peak, stop), daemon=True)
+        sampler.start()
+        try:
+            _get(year)  # warm-up
+            res = {name: [_get(url) for _ in range(5)] for name, url in
+                   [("csv", year), ("binary", year + "&format=binary"), ("day", day)]}
         finally:
-            cm.__exit__(None, None, None)
+            stop.set()
+            sampler.join()
+            proc.terminate()
+            proc.wait(10)
+        med = {k: (float(np.median([r[0] for r in v])), float(np.median([r[1] for r in v])),
+                   v[0][2]) for k, v in res.items()}
+        rows += [
+            row(f"HAPI {backend}: year CSV over HTTP ({med['csv'][2] / 1e6:.1f} MB)",
+                med["csv"][1], "s", baseline),
+            row(f"HAPI {backend}: year binary over HTTP ({med['binary'][2] / 1e6:.1f} MB)",
+                med["binary"][1], "s", baseline),
+            row(f"HAPI {backend}: one day CSV over HTTP", med["day"][1], "s"),
+            row(f"HAPI {backend}: time to first byte, year CSV", med["csv"][0], "s"),
+            row(f"HAPI {backend}: peak server RSS", peak[0] / 1024, "MB"),
+        ]
     return rows
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import database, free_port, row, serve
+from bench.common import databases, free_port, row, serve
 from ingest.base import TimeSeries
 from ingest.indices import GFZ_KP
 from ingest.swpc import PRODUCT_MAG, PRODUCT_PLASMA
@@ -104,42 +104,33 @@ def run(backends: tuple[str, ...] = ("sqlite", "postgres")) -> list[dict]:
     baseline = _baseline(series)
     rows = [row("json.dumps of the raw 7-day arrays, 2 x 10,080 records (baseline)",
                 baseline)]
-    for backend in backends:
+    for backend, ctx in databases(backends, "bench_pages"):
+        with ctx.factory() as s, s.begin():
+            for ts in series:
+                store.upsert_series(s, ts, None)
+        rows.append(row(f"Now {backend}: build 7 d in-process (no HTTP)",
+                        _in_process(ctx), "s", baseline))
+        port = free_port()
+        proc = serve(ctx, port)
+        base = f"http://127.0.0.1:{port}"
+        urls = {"page": base + "/?window=7d", "json": base + "/now/data.json?window=7d",
+                "json24": base + "/now/data.json?window=24h"}
         try:
-            cm = database(backend)
-            ctx = cm.__enter__()
-        except Exception as exc:  # PostgreSQL absent
-            print(f"bench_pages: {backend} unavailable ({type(exc).__name__})")
-            continue
-        try:
-            with ctx.factory() as s, s.begin():
-                for ts in series:
-                    store.upsert_series(s, ts, None)
-            rows.append(row(f"Now {backend}: build 7 d in-process (no HTTP)",
-                            _in_process(ctx), "s", baseline))
-            port = free_port()
-            proc = serve(ctx, port)
-            base = f"http://127.0.0.1:{port}"
-            urls = {"page": base + "/?window=7d", "json": base + "/now/data.json?window=7d",
-                    "json24": base + "/now/data.json?window=24h"}
-            try:
-                for url in urls.values():
-                    _get(url)  # warm-up (templates, imports, connections)
-                res = {k: [_get(u) for _ in range(REPEAT)] for k, u in urls.items()}
-            finally:
-                proc.terminate()
-                proc.wait(10)
-            med = {k: (float(np.median([r[0] for r in v])), v[0][1]) for k, v in res.items()}
-            rows += [
-                row(f"Now {backend}: page /?window=7d over HTTP ({med['page'][1] / 1e3:.0f} kB)",
-                    med["page"][0], "s", baseline),
-                row(f"Now {backend}: data.json 7 d over HTTP ({med['json'][1] / 1e3:.0f} kB)",
-                    med["json"][0], "s", baseline),
-                row(f"Now {backend}: data.json 24 h over HTTP ({med['json24'][1] / 1e3:.0f} kB)",
-                    med["json24"][0], "s", baseline),
-            ]
+            for url in urls.values():
+                _get(url)  # warm-up (templates, imports, connections)
+            res = {k: [_get(u) for _ in range(REPEAT)] for k, u in urls.items()}
         finally:
-            cm.__exit__(None, None, None)
+            proc.terminate()
+            proc.wait(10)
+        med = {k: (float(np.median([r[0] for r in v])), v[0][1]) for k, v in res.items()}
+        rows += [
+            row(f"Now {backend}: page /?window=7d over HTTP ({med['page'][1] / 1e3:.0f} kB)",
+                med["page"][0], "s", baseline),
+            row(f"Now {backend}: data.json 7 d over HTTP ({med['json'][1] / 1e3:.0f} kB)",
+                med["json"][0], "s", baseline),
+            row(f"Now {backend}: data.json 24 h over HTTP ({med['json24'][1] / 1e3:.0f} kB)",
+                med["json24"][0], "s", baseline),
+        ]
     return rows
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import insert, text
 
 from amda_bridge.tap import service
-from bench.common import best_of, database, row
+from bench.common import best_of, databases, row
 from storms import models as m
 
 N = 100_000
@@ -114,18 +114,9 @@ def _measure(ctx, backend: str) -> list[dict]:
 
 def run() -> list[dict]:
     out: list[dict] = []
-    for backend in ("sqlite", "postgres"):
-        try:
-            db = database(backend)
-            ctx = db.__enter__()
-        except Exception as exc:  # PostgreSQL absent: report the SQLite figures only
-            print(f"bench_tap: {backend} unavailable ({type(exc).__name__})")
-            continue
-        try:
-            populate(ctx)
-            out.extend(_measure(ctx, backend))
-        finally:
-            db.__exit__(None, None, None)
+    for backend, ctx in databases(("sqlite", "postgres"), "bench_tap"):
+        populate(ctx)
+        out.extend(_measure(ctx, backend))
     return out
 
 

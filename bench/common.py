@@ -65,6 +65,23 @@ def database(backend: str) -> Iterator[app_context.Context]:
             admin.dispose()
 
 
+def databases(backends: tuple[str, ...], who: str
+              ) -> Iterator[tuple[str, app_context.Context]]:
+    """(backend, context) for each backend that can be reached; an absent one is said and
+    skipped. Each database is dropped once the loop moves on."""
+    for backend in backends:
+        try:
+            cm = database(backend)
+            ctx = cm.__enter__()
+        except Exception as exc:  # PostgreSQL absent
+            print(f"{who}: {backend} unavailable ({type(exc).__name__})")
+            continue
+        try:
+            yield backend, ctx
+        finally:
+            cm.__exit__(None, None, None)
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     import socket
