@@ -1,7 +1,7 @@
 """Transform a file of positions or vectors to another frame (the TREPS-like service).
 
 One data layer for ``storms transform``, ``POST /api/v1/transform`` and the ``/transform``
-page: read (:mod:`ingest.series_io`), check, find what the frames need (Earth from DE421, the
+page: read (:mod:`ingest.vector_files`), check, find what the frames need (Earth from DE421, the
 spacecraft of RTN from the ephemerides, IERS Earth orientation from astropy's bundled
 tables), transform (:func:`propagation.geo_frames.transform_series`) and write.
 
