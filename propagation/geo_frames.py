@@ -13,6 +13,9 @@ TREPS-like transforms).
   erfa ``bp06``); geometric, no aberration.
 - GEO (geographic, ITRS) and MAG (geomagnetic: Z the dipole axis, as sunpy's
   ``Geomagnetic``, rotated by the dipole longitude about Z then its colatitude about Y).
+- HGC vectors: the Carrington axes seen from Earth (sunpy ``observer="earth"``), HEEQ
+  turned about Z by L0; HGC positions keep the per-point light time of
+  :mod:`propagation.transforms` (``observer="self"``), which no direction can carry.
 - RTN of a spacecraft (observer): R from the Sun to the spacecraft, T = Omega x R normalised
   (Omega the Sun's rotation axis, the HEEQ/HCI Z), N = R x T; origin at the spacecraft.
 
@@ -69,6 +72,12 @@ def _frame_bias() -> np.ndarray:
     from propagation.constants import J2000_JD
 
     return np.asarray(erfa.bp06(J2000_JD, 0.0)[0])
+
+
+def _rotate_z(v: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
+    """Each row of ``v`` (n, 3) turned by ``angle_rad`` (n,) about Z (counter-clockwise)."""
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return np.column_stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1], v[:, 2]])
 
 
 def _rotate(m: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -164,10 +173,6 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     v = np.asarray(xyz, dtype=float).reshape(len(t), 3)
     if src == dst:
         return v.copy()
-    if kind == "vector" and "HGC" in (src, dst):
-        raise ValueError("vectors in HGC are not supported (its longitudes carry a "
-                         "light-time correction per point): use HEEQ, the same axes but "
-                         "for a rotation about Z")
     if "RTN" in (src, dst) and observer_icrs_km is None:
         raise ValueError("RTN needs the spacecraft's trajectory (observer positions)")
     if earth_icrs_km is None:
@@ -176,6 +181,11 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
         earth_icrs_km = de421_earth(t)
     earth = np.asarray(earth_icrs_km, dtype=float)
     position = kind == "position"
+    # vectors in HGC: the Carrington axes seen from Earth, HEEQ turned by L0 about Z
+    l0 = transforms.carrington_l0_rad(t, earth) if not position and "HGC" in (src, dst) \
+        else np.empty(0)
+    if src == "HGC" and not position:
+        v, src = _rotate_z(v, -l0), "HEEQ"
     magnetic = {"GSM", "SM"} & {src, dst}
     dipole = dipole_gse(t, earth, magnetic_model, orientation) if magnetic else np.empty((0, 3))
     eo = (orientation.dut1_s, orientation.xp_rad, orientation.yp_rad) if orientation else ()
@@ -198,8 +208,10 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     if src == "GSE":
         v, src = v * _FLIP + (_earth_hee(t, earth) if position else 0.0), "HEE"
     helio_dst = "HEE" if dst in SUNWARD else "ICRS" if dst in EARTH_FIXED + SPACECRAFT \
-        else dst
+        else "HEEQ" if dst == "HGC" and not position else dst
     v = transforms.transform(v, src, helio_dst, t, earth)
+    if dst == "HGC" and not position:
+        v = _rotate_z(v, l0)
     if dst in EARTH_FIXED:
         v = v - earth if position else v
         if dst == "GEI":

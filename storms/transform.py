@@ -175,6 +175,8 @@ def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: st
     if {"GSM", "SM", "MAG", "GEO"} & {src, dst}:
         orientation, note = _orientation(t)
         notes += [note] if note else []
+    if kind == "vector" and "HGC" in (src, dst):
+        notes.append("HGC vectors in the Carrington axes seen from Earth (HEEQ turned by L0)")
     if {"GSM", "SM", "MAG"} & {src, dst}:
         notes.append(f"dipole from {magnetic_model.upper()} (g10, g11, h11)")
         notes += [n for n in (igrf.dipole_validity(t, magnetic_model),) if n]

@@ -116,6 +116,16 @@ def test_gsm_after_the_igrf_validity_says_so():
     assert any("IGRF14 is valid until 2030.0" in n for n in out.notes)
 
 
+def test_hgc_vectors_are_served_and_say_which_carrington_axes():
+    data = b"# frame: GSE\ntime,bx [nT],by [nT],bz [nT]\n2024-05-10T00:00Z,1,2,3\n"
+    out = transform_file(data, "b.csv", "HGC")
+    assert any("Carrington axes seen from Earth" in n for n in out.notes)
+    assert np.allclose(np.linalg.norm(out.result.xyz, axis=1), np.sqrt(14.0), rtol=1e-12)
+    heeq = geo_frames.transform_series(out.source.t_unix_s, out.source.xyz, "GSE", "HEEQ",
+                                       kind="vector")
+    assert out.result.xyz[0, 2] == pytest.approx(heeq[0, 2], rel=1e-12)  # turned about Z
+
+
 def test_cli_writes_the_file_and_refuses_bad_input(tmp_path):
     path = shared_file("cdf/ac_k2_mfi_20220101_v03.cdf")
     out = tmp_path / "ace_gsm.cdf"
