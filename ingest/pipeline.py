@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
 import logging
@@ -16,6 +14,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest import compression
 from ingest.base import IngestError, ParseResult
 from ingest.formats import detect_kind, get_format
 from storms import models as m
@@ -47,17 +46,10 @@ class IngestReport:
 
 def decompress(data: bytes, name: str) -> tuple[bytes, str]:
     """Undo bzip2 or gzip (by magic number); the name loses its .bz2/.gz suffix."""
-    if data[:3] == b"BZh":
-        try:
-            return bz2.decompress(data), re.sub(r"\.bz2$", "", name)
-        except (OSError, ValueError) as exc:
-            raise IngestError(name, f"corrupt bzip2 data: {exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data), re.sub(r"\.gz$", "", name)
-        except (OSError, EOFError) as exc:
-            raise IngestError(name, f"corrupt gzip data: {exc}") from exc
-    return data, name
+    try:
+        return compression.decompress(data, name)
+    except compression.CompressionError as exc:
+        raise IngestError(name, str(exc)) from exc
 
 
 def parse(data: bytes, name: str, kind: str | None = None) -> ParseResult:

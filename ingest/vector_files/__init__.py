@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ingest import compression
+
 from .model import SeriesFileError, VectorSeries
 
 __all__ = ["FORMATS", "SeriesFileError", "VectorSeries", "read_series", "write_series",
            "sniff_format", "output_names"]
 
 FORMATS = ("csv", "votable", "cdf")
+#: Largest file accepted once a gzip or bzip2 upload is decompressed.
+MAX_DECOMPRESSED_BYTES = 1 << 30
 _CDF_MAGIC = (b"\xcd\xf3\x00\x01", b"\xcd\xf2\x60\x02", b"\x00\x00\xff\xff")
 
 
@@ -30,10 +34,20 @@ def sniff_format(data: bytes, name: str) -> str:
 def read_series(data: bytes, name: str, *, format: str | None = None,
                 time_column: str | None = None, columns: Sequence[str] | None = None,
                 unit: str | None = None) -> VectorSeries:
-    """Read a file's series (see :class:`VectorSeries`); :class:`SeriesFileError` if bad."""
+    """Read a file's series (see :class:`VectorSeries`); :class:`SeriesFileError` if bad.
+    gzip or bzip2 files are decompressed first (up to :data:`MAX_DECOMPRESSED_BYTES`);
+    messages keep the name as given."""
     if not data:
         raise SeriesFileError(name, "empty file")
-    fmt = format or sniff_format(data, name)
+    inner = name
+    if compression.is_compressed(data):
+        try:
+            data, inner = compression.decompress(data, name, MAX_DECOMPRESSED_BYTES)
+        except compression.CompressionError as exc:
+            raise SeriesFileError(name, str(exc)) from None
+        if not data:
+            raise SeriesFileError(name, "empty file once decompressed")
+    fmt = format or sniff_format(data, inner)
     if fmt == "csv":
         from .csv_format import read_csv as reader
     elif fmt == "votable":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sys
 from pathlib import Path
 
@@ -27,7 +28,8 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
               help="File of the spacecraft's positions (any frame the file names) for RTN, "
                    "instead of --body.")
 @click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, allow_dash=True),
-              default="-", show_default=True, help="Output file ('-' = standard output).")
+              default="-", show_default=True,
+              help="Output file ('-' = standard output; a name ending .gz is compressed).")
 @click.option("--format", "out_format", type=click.Choice(["csv", "votable", "cdf"]),
               help="Output format (default: from the output suffix, else CSV).")
 @click.option("--in-format", type=click.Choice(["csv", "votable", "cdf"]),
@@ -44,7 +46,8 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
               out_format: str | None, in_format: str | None,
               time_column: str | None, columns: str | None, unit: str | None,
               magnetic_model: str) -> None:
-    """Transform the time series of INFILE (CSV, VOTable or CDF) to another frame.
+    """Transform the time series of INFILE (CSV, VOTable or CDF, gzip or bzip2 too) to
+    another frame; an output name ending in .gz is written gzip-compressed.
 
     \b
     storms transform ac_k2_mfi.cdf --columns BGSEc --to GSM -o b_gsm.csv
@@ -61,7 +64,9 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
         data = sys.stdin.buffer.read() if infile == "-" else Path(infile).read_bytes()
     except OSError as exc:
         raise click.ClickException(f"{infile}: {exc.strerror}") from None
-    fmt = out_format or _SUFFIX.get(Path(outfile).suffix.lower(), "csv")
+    zipped = outfile.lower().endswith(".gz")
+    stem = Path(outfile[:-3] if zipped else outfile)
+    fmt = out_format or _SUFFIX.get(stem.suffix.lower(), "csv")
     try:
         result = transform_file(
             data, name, to_frame, from_frame=from_frame, kind=kind, body=body,
@@ -71,6 +76,7 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
             trajectory=(Path(trajectory).read_bytes(), Path(trajectory).name)
             if trajectory else None)
         out = write_result(result, fmt)
+        out = gzip.compress(out, mtime=0) if zipped else out
     except (TransformError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if outfile == "-":

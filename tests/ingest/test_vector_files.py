@@ -143,6 +143,22 @@ def test_real_ace_cdf_matches_spacepy():
     assert [e.hour for e in epoch] == list(range(24))
 
 
+def test_compressed_files_read_as_the_plain_ones_and_keep_their_name():
+    import bz2
+    import gzip
+
+    path = shared_file("cdf/ac_k2_mfi_20220101_v03.cdf")
+    plain = read_series(path.read_bytes(), path.name)
+    packed = read_series(gzip.compress(path.read_bytes()), path.name + ".gz")
+    assert np.array_equal(packed.xyz, plain.xyz) and packed.frame == "GSE"
+    assert packed.source == "ac_k2_mfi_20220101_v03.cdf.gz"
+    bad = GOOD.replace(b"2.1e5", b"oops")
+    with pytest.raises(SeriesFileError, match=r"^b\.csv\.bz2, line 4, column 'y': 'oops'"):
+        read_series(bz2.compress(bad), "b.csv.bz2")
+    with pytest.raises(SeriesFileError, match=r"^e\.gz: empty file once decompressed"):
+        read_series(gzip.compress(b""), "e.gz")
+
+
 def test_real_psp_rtn_cdf_keeps_its_nan_and_picks_the_field():
     path = shared_file("cdf/psp_fld_l2_mag_rtn_1min_20200104_v02.cdf")
     s = read_series(path.read_bytes(), path.name)

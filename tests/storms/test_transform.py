@@ -3,6 +3,8 @@ units, the ephemerides behind RTN, and refusals that name the row."""
 
 from __future__ import annotations
 
+import gzip
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -140,6 +142,13 @@ def test_cli_writes_the_file_and_refuses_bad_input(tmp_path):
                                    "--kind", "vector"])
     assert res.exit_code == 1
     assert "bad.csv, line 3, column 'time': repeats the time of line 2" in res.output
+    packed = tmp_path / "ace.cdf.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    res = CliRunner().invoke(cli, ["transform", str(packed), "--to", "GSM", "-o",
+                                   str(tmp_path / "b.xml.gz")])
+    assert res.exit_code == 0, res.output
+    again = read_series(gzip.decompress((tmp_path / "b.xml.gz").read_bytes()), "b.xml")
+    assert np.array_equal(again.xyz, back.xyz) and again.frame == "GSM"  # VOTable inside
     res = CliRunner().invoke(cli, ["transform", str(tmp_path / "none.csv"), "--to", "GSM"])
     assert res.exit_code == 1 and "No such file" in res.output
 
