@@ -13,8 +13,11 @@ from storms.database import RETRY_AFTER_S, is_unavailable
 
 log = logging.getLogger(__name__)
 
-#: Largest request body accepted (uploads of series to transform, API JSON): 413 beyond.
+#: Largest request body accepted (API JSON, TAP queries): 413 beyond.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Largest series file ``POST /api/v1/transform`` takes (a year of 1-min data as CSV is
+#: about 45 MB; gzip uploads are decompressed up to 1 GiB).
+MAX_TRANSFORM_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
 def create_app(
@@ -25,7 +28,8 @@ def create_app(
     """Build the app. ``context`` carries settings, engine and session factory."""
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
-                      MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES)
+                      MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES,
+                      STORMS_TRANSFORM_MAX_BYTES=MAX_TRANSFORM_UPLOAD_BYTES)
     if config:
         app.config.update(config)
     ctx = context or app_context.default()

@@ -7,7 +7,7 @@ optional ``trajectory`` file for RTN); nothing is stored. Thin over :mod:`storms
 from __future__ import annotations
 
 import numpy as np
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from propagation import igrf
 
@@ -36,10 +36,14 @@ PARAMS = [
     Param("name", "string", "file name, for messages", default="upload", max_length=120),
     Param("magnetic_model", "string", "IGRF generation for GSM, SM and MAG",
           default=igrf.DEFAULT_MODEL, enum=tuple(igrf.MODELS)),
+    Param("max_points", "integer", "JSON answer for plotting: at most this many points per "
+          "component (the minimum and maximum of each time bucket, in and out); default all",
+          minimum=100, maximum=10_000_000),
 ]
 RESULT = {"type": "object", "properties": {
     "from": {"type": "string"}, "to": {"type": "string"}, "kind": {"type": "string"},
-    "rows": {"type": "integer"}, "notes": {"type": "array", "items": {"type": "string"}},
+    "rows": {"type": "integer"}, "plotted_rows": {"type": "integer"},
+    "notes": {"type": "array", "items": {"type": "string"}},
     "time": {"type": "array", "items": {"type": "string"}},
     "input": {"type": "object"}, "output": {"type": "object"}}}
 
@@ -57,10 +61,24 @@ def _upload() -> tuple[bytes, str | None, tuple[bytes, str] | None]:
     return request.get_data(cache=False), None, None
 
 
-def _series_json(series) -> dict:
-    cols = np.where(np.isfinite(series.xyz), series.xyz, np.nan).T
+def _plotted_rows(result, max_points: int | None) -> np.ndarray:
+    """Rows kept for a plot: every row, or the union over the six components (in and out)
+    of the minimum and maximum of each time bucket (:func:`web.reduce.minmax_reduce`)."""
+    t = result.source.t_unix_s
+    if max_points is None or len(t) <= max_points:
+        return np.arange(len(t))
+    from web.reduce import minmax_reduce
+
+    kept = [minmax_reduce(t, col, max_points)[0]
+            for xyz in (result.source.xyz, result.result.xyz) for col in xyz.T]
+    return np.searchsorted(t, np.unique(np.concatenate(kept)))  # times are unique, sorted
+
+
+def _series_json(series, rows: np.ndarray) -> dict:
+    xyz = series.xyz[rows]
+    cols = np.where(np.isfinite(xyz), xyz, np.nan).T
     return {"columns": list(series.columns), "unit": series.unit, "frame": series.frame,
-            "values": [[None if np.isnan(v) else float(v) for v in c] for c in cols]}
+            "values": [[None if np.isnan(v) else v for v in c.tolist()] for c in cols]}
 
 
 @operation(bp, "/transform", "POST", "Transform an uploaded time series (CSV, VOTable or "
@@ -72,6 +90,7 @@ def _series_json(series) -> dict:
 def transform_post(args):
     from storms.transform import TransformError, transform_file, write_result
 
+    request.max_content_length = current_app.config["STORMS_TRANSFORM_MAX_BYTES"]
     data, filename, trajectory = _upload()
     if not data:
         raise invalid("body", "empty: send the file as the request body")
@@ -92,12 +111,15 @@ def transform_post(args):
         return Response(out, mimetype=MEDIA[fmt].split(";")[0], headers={
             "Content-Disposition": f'attachment; filename="{_safe(stem)}_{result.to_frame.lower()}'
                                    f'.{SUFFIX[fmt]}"'})
-    t_ms = np.round(result.result.t_unix_s * 1e3).astype("int64")
+    rows = _plotted_rows(result, args["max_points"])
+    t_ms = np.round(result.result.t_unix_s[rows] * 1e3).astype("int64")
     return jsonify({"from": result.from_frame, "to": result.to_frame, "kind": result.kind,
-                    "rows": int(len(t_ms)), "notes": result.notes,
-                    "time": [str(x) + "Z" for x in t_ms.astype("datetime64[ms]")],
-                    "input": _series_json(result.source),
-                    "output": _series_json(result.result)})
+                    "rows": len(result.result.t_unix_s), "plotted_rows": len(rows),
+                    "notes": result.notes,
+                    "time": np.char.add(t_ms.astype("datetime64[ms]").astype(str),
+                                        "Z").tolist(),
+                    "input": _series_json(result.source, rows),
+                    "output": _series_json(result.result, rows)})
 
 
 def _safe(stem: str) -> str:

@@ -3,7 +3,7 @@ both plotted (the browser posts the file to ``/api/v1/transform``; nothing is st
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from web.api.frames import FRAMES
 
@@ -12,4 +12,5 @@ from . import bp
 
 @bp.get("/transform")
 def transform():
-    return render_template("transform.html", title="Transform", frames=FRAMES)
+    max_mb = current_app.config["STORMS_TRANSFORM_MAX_BYTES"] // 2**20
+    return render_template("transform.html", title="Transform", frames=FRAMES, max_mb=max_mb)

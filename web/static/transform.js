@@ -5,6 +5,7 @@
   var errorBox = document.getElementById("transform-error");
   var result = document.getElementById("transform-result");
   var COLORS = ["#4fb3ff", "#f2994a", "#6fcf97"];
+  var PLOT_POINTS = 4000;  // per component: the minimum and maximum of each time bucket
 
   function query(format) {
     var params = new URLSearchParams();
@@ -14,6 +15,7 @@
     var file = document.getElementById("transform-file").files[0];
     if (file) params.set("name", file.name);
     params.set("format", format);
+    if (format === "json") params.set("max_points", PLOT_POINTS);
     return "/api/v1/transform?" + params.toString();
   }
 
@@ -50,6 +52,8 @@
       result.hidden = false;
       document.getElementById("transform-summary").textContent =
         body.rows + " rows, " + body.kind + ", " + body.from + " → " + body.to +
+        (body.plotted_rows < body.rows ? " · " + body.plotted_rows + " plotted (extremes " +
+         "of each time bucket kept)" : "") +
         (body.notes.length ? " · " + body.notes.join("; ") : "");
       document.getElementById("transform-in-title").textContent = "Input, " + body.from;
       document.getElementById("transform-out-title").textContent = "Output, " + body.to;

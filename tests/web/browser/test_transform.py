@@ -58,3 +58,22 @@ def test_download_gives_the_transformed_file(page):
     assert download.suggested_filename == "field_sm.xml"
     back = read_series(open(download.path(), "rb").read(), "field_sm.xml")
     assert back.frame == "SM" and back.kind == "vector" and len(back.t_unix_s) == 3
+
+
+def test_long_series_is_plotted_reduced_keeping_its_spike(page):
+    """A day of 1-s data (86,400 rows, 4.7 MB): the page plots at most 4,000 points per
+    component in each panel and keeps the spike."""
+    n = 86_400
+    t = np.datetime64("2024-05-10T00:00:00", "s") + np.arange(n)
+    b = np.column_stack([np.sin(np.arange(n) / 900.0) * 5, np.full(n, -2.0), np.full(n, 3.0)])
+    b[50_000] = [45.0, -2.0, 3.0]
+    text = "# frame: GSE\ntime,bx [nT],by [nT],bz [nT]\n" + "".join(
+        f"{x}Z,{u:.4f},{v},{w}\n" for x, (u, v, w) in zip(t, b.tolist(), strict=True))
+    _upload(page, "day.csv", text.encode())
+    assert page.get_attribute("#transform-form", "data-state") == "done"
+    summary = page.inner_text("#transform-summary")
+    assert summary.startswith("86400 rows, vector, GSE → GSM") and "plotted" in summary
+    sizes, peak = page.evaluate("""() => {
+        const d = document.getElementById('transform-in-plot').data;
+        return [d.map(tr => tr.y.length), Math.max(...d[0].y)]; }""")
+    assert max(sizes) <= 6 * 4000 and peak == 45.0
