@@ -150,6 +150,20 @@ def test_max_points_keeps_the_extremes_of_every_component_for_the_plot(client):
                        data=FIELD).status_code == 400
 
 
+def test_json_answers_in_full_are_bounded(client, monkeypatch):
+    from web.api import frames
+
+    monkeypatch.setattr(frames, "JSON_MAX_ROWS", 1)
+    resp = client.post("/api/v1/transform?to=GSM", data=FIELD)
+    assert resp.status_code == 400
+    problem = resp.get_json()
+    assert problem["errors"][0]["parameter"] == "max_points"
+    assert "2 rows is more than 1 for a JSON answer" in problem["detail"]
+    assert client.post("/api/v1/transform?to=GSM&format=csv", data=FIELD).status_code == 200
+    assert client.post("/api/v1/transform?to=GSM&max_points=100",
+                       data=FIELD).status_code == 200
+
+
 def test_multipart_trajectory_gives_the_rtn_of_that_spacecraft(client):
     from propagation.constants import AU_KM
     from propagation.ephemerides import heliocentric_icrs

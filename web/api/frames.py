@@ -19,6 +19,9 @@ FRAMES = ("HEE", "HEEQ", "HGS", "HCI", "HGC", "HAE", "ICRS", "J2000", "GSE", "GS
 MEDIA = {"csv": "text/csv; charset=utf-8", "votable": "application/x-votable+xml",
          "cdf": "application/x-cdf"}
 SUFFIX = {"csv": "csv", "votable": "xml", "cdf": "cdf"}
+#: Longest series answered as JSON in full (about 120 MB of JSON); beyond: a file format or
+#: ``max_points``.
+JSON_MAX_ROWS = 1_000_000
 PARAMS = [
     Param("to", "string", "frame wanted", True, enum=FRAMES),
     Param("from", "string", "frame of the file (default: what the file says)", enum=FRAMES),
@@ -111,10 +114,14 @@ def transform_post(args):
         return Response(out, mimetype=MEDIA[fmt].split(";")[0], headers={
             "Content-Disposition": f'attachment; filename="{_safe(stem)}_{result.to_frame.lower()}'
                                    f'.{SUFFIX[fmt]}"'})
+    n = len(result.result.t_unix_s)
+    if args["max_points"] is None and n > JSON_MAX_ROWS:
+        raise invalid("max_points", f"{n} rows is more than {JSON_MAX_ROWS} for a JSON "
+                      "answer: ask for format=csv, votable or cdf, or give max_points")
     rows = _plotted_rows(result, args["max_points"])
     t_ms = np.round(result.result.t_unix_s[rows] * 1e3).astype("int64")
     return jsonify({"from": result.from_frame, "to": result.to_frame, "kind": result.kind,
-                    "rows": len(result.result.t_unix_s), "plotted_rows": len(rows),
+                    "rows": n, "plotted_rows": len(rows),
                     "notes": result.notes,
                     "time": np.char.add(t_ms.astype("datetime64[ms]").astype(str),
                                         "Z").tolist(),
