@@ -80,6 +80,23 @@ def _to_km(series: VectorSeries) -> tuple[np.ndarray, str]:
     return series.xyz * factor, ""
 
 
+def _convert(xyz: np.ndarray, unit: str | None, out_unit: str, source: str
+             ) -> tuple[np.ndarray, str]:
+    """Components from ``unit`` to ``out_unit`` (astropy names: AU, earthRad, solRad, G...)."""
+    import astropy.units as u
+
+    if unit is None:
+        raise TransformError(f"{source}: the components have no unit to convert to "
+                             f"{out_unit!r}; give the unit")
+    try:
+        target = u.Unit(out_unit)
+        factor = u.Unit(unit).to(target)
+    except ValueError as exc:  # UnitConversionError and unknown names are ValueErrors
+        raise TransformError(f"out_unit: {out_unit!r} cannot be reached from {unit!r}: "
+                             f"{exc}") from None
+    return xyz * factor, target.to_string()
+
+
 def _orientation(t: np.ndarray) -> tuple[geo_frames.EarthOrientation, str]:
     """IERS UT1-UTC and polar motion from astropy's bundled tables (no download)."""
     import astropy.units as u
@@ -140,8 +157,10 @@ def _iso(t: float) -> str:
 def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: str | None = None,
                           kind: str | None = None, body: str | None = None,
                           trajectory: VectorSeries | None = None,
-                          magnetic_model: str = igrf.DEFAULT_MODEL) -> TransformResult:
-    """Transform a series already read (see :func:`transform_file`)."""
+                          magnetic_model: str = igrf.DEFAULT_MODEL,
+                          out_unit: str | None = None) -> TransformResult:
+    """Transform a series already read (see :func:`transform_file`); ``out_unit`` converts
+    the result (positions come out in km otherwise, vectors in the file's unit)."""
     src = _frame(from_frame, series.frame, "from", series.source)
     dst = _frame(to_frame, None, "to", series.source)
     kind = kind or series.kind
@@ -183,6 +202,8 @@ def transform_series_file(series: VectorSeries, to_frame: str, *, from_frame: st
     out = geo_frames.transform_series(t, xyz, src, dst, kind, earth, observer_icrs_km=observer,
                                       magnetic_model=magnetic_model, orientation=orientation)
     unit = "km" if kind == "position" else series.unit
+    if out_unit:
+        out, unit = _convert(out, unit, out_unit, series.source)
     names = output_names(series, dst, kind)
     result = replace(series, xyz=out, unit=unit, frame=dst, kind=kind,
                      columns=(names[0], names[1], names[2]))
@@ -194,7 +215,8 @@ def transform_file(data: bytes, name: str, to_frame: str, *, from_frame: str | N
                    in_format: str | None = None, time_column: str | None = None,
                    columns: list[str] | None = None, unit: str | None = None,
                    magnetic_model: str = igrf.DEFAULT_MODEL,
-                   trajectory: tuple[bytes, str] | None = None) -> TransformResult:
+                   trajectory: tuple[bytes, str] | None = None,
+                   out_unit: str | None = None) -> TransformResult:
     """Read a CSV, VOTable or CDF file and transform its series to ``to_frame``.
 
     ``trajectory`` is (data, name) of a file of the spacecraft's positions, for RTN."""
@@ -209,7 +231,8 @@ def transform_file(data: bytes, name: str, to_frame: str, *, from_frame: str | N
     if len(series.t_unix_s) > MAX_ROWS:
         raise TransformError(f"{name}: {len(series.t_unix_s)} rows, more than {MAX_ROWS}")
     return transform_series_file(series, to_frame, from_frame=from_frame, kind=kind, body=body,
-                                 trajectory=track, magnetic_model=magnetic_model)
+                                 trajectory=track, magnetic_model=magnetic_model,
+                                 out_unit=out_unit)
 
 
 def write_result(result: TransformResult, out_format: str) -> bytes:

@@ -39,13 +39,15 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
               "variable (default: detected).")
 @click.option("--unit", help="Unit of the components when the file does not give it "
               "(km, AU, earthRad, nT...).")
+@click.option("--out-unit", help="Unit of the output components (positions: km by default, "
+              "or AU, earthRad, solRad...; vectors: the file's unit, or e.g. G).")
 @click.option("--magnetic-model", default="igrf14", show_default=True,
               type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM, SM, MAG.")
 def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | None,
               body: str | None, trajectory: str | None, outfile: str,
               out_format: str | None, in_format: str | None,
               time_column: str | None, columns: str | None, unit: str | None,
-              magnetic_model: str) -> None:
+              out_unit: str | None, magnetic_model: str) -> None:
     """Transform the time series of INFILE (CSV, VOTable or CDF, gzip or bzip2 too) to
     another frame; an output name ending in .gz is written gzip-compressed.
 
@@ -72,7 +74,7 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
             data, name, to_frame, from_frame=from_frame, kind=kind, body=body,
             in_format=in_format, time_column=time_column, unit=unit,
             columns=[c.strip() for c in columns.split(",")] if columns else None,
-            magnetic_model=magnetic_model,
+            magnetic_model=magnetic_model, out_unit=out_unit,
             trajectory=(Path(trajectory).read_bytes(), Path(trajectory).name)
             if trajectory else None)
         out = write_result(result, fmt)

@@ -94,6 +94,24 @@ def test_positions_in_au_are_moved_to_the_new_origin_in_km():
     assert np.abs(out.result.xyz[0, 1:]).max() < 1e-3
 
 
+def test_output_units_are_converted_by_astropy_and_read_back():
+    rows = ["2024-05-10T00:00Z,1.0,0.0,0.0", "2024-05-10T06:00Z,0.99,0.01,0.0"]
+    data = _csv(rows, extra="# frame: HEE\n")
+    km = transform_file(data, "t.csv", "GSE")
+    re_ = transform_file(data, "t.csv", "GSE", out_unit="earthRad")
+    assert re_.result.unit == "earthRad"
+    assert np.allclose(re_.result.xyz * 6378.1, km.result.xyz, rtol=1e-12)  # IAU 2015 R_E
+    back = read_series(write_result(re_, "csv"), "gse.csv")
+    assert back.unit == "earthRad" and np.allclose(back.xyz, re_.result.xyz, rtol=1e-15)
+    field = b"# frame: GSE\ntime,bx [nT],by [nT],bz [nT]\n2024-05-10T00:00Z,1e5,0,0\n"
+    assert transform_file(field, "b.csv", "GSM", out_unit="G").result.xyz[0, 0] == \
+        pytest.approx(1.0)  # 1 G = 1e5 nT
+    with pytest.raises(TransformError, match=r"out_unit: 'km' cannot be reached from 'nT'"):
+        transform_file(field, "b.csv", "GSM", out_unit="km")
+    with pytest.raises(TransformError, match=r"out_unit: 'parsec-ish' cannot be reached"):
+        transform_file(data, "t.csv", "GSE", out_unit="parsec-ish")
+
+
 @pytest.mark.parametrize("data, kwargs, match", [
     (b"time,x [nT],y [nT],z [nT]\n2024-01-01T00:00Z,1,2,3\n", {"to_frame": "GSM"},
      "does not say its frame"),

@@ -183,3 +183,14 @@ def test_multipart_trajectory_gives_the_rtn_of_that_spacecraft(client):
     by_track = np.array(resp.get_json()["output"]["values"]).T
     ref = client.post("/api/v1/transform?to=HEEQ&body=Venus", data=field).get_json()
     assert np.allclose(by_track, np.array(ref["output"]["values"]).T, atol=1e-4)
+
+
+def test_out_unit_converts_the_answer_and_a_wrong_one_is_a_problem(client):
+    track = b"# frame: HEE\ntime,x [AU],y [AU],z [AU]\n2024-05-10T00:00Z,1,0,0\n"
+    resp = client.post("/api/v1/transform?to=HCI&out_unit=AU", data=track)
+    out = resp.get_json()["output"]
+    assert out["unit"] == "AU"
+    assert np.linalg.norm([v[0] for v in out["values"]]) == pytest.approx(1.0, rel=1e-12)
+    resp = client.post("/api/v1/transform?to=GSM&out_unit=km", data=FIELD)
+    assert resp.status_code == 400
+    assert "out_unit: 'km' cannot be reached from 'nT'" in resp.get_json()["detail"]

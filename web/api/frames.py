@@ -36,6 +36,9 @@ PARAMS = [
           max_length=80),
     Param("columns", "list", "three component columns, or one CDF variable", max_length=300),
     Param("unit", "string", "unit of the components when the file gives none", max_length=30),
+    Param("out_unit", "string", "unit of the answer's components (positions: km unless "
+          "given, e.g. AU, earthRad, solRad; vectors: the file's unit unless given)",
+          max_length=30),
     Param("name", "string", "file name, for messages", default="upload", max_length=120),
     Param("magnetic_model", "string", "IGRF generation for GSM, SM and MAG",
           default=igrf.DEFAULT_MODEL, enum=tuple(igrf.MODELS)),
@@ -103,7 +106,7 @@ def transform_post(args):
             data, name, args["to"], from_frame=args["from"], kind=args["kind"],
             body=args["body"], in_format=args["in_format"], time_column=args["time_column"],
             columns=args["columns"], unit=args["unit"], magnetic_model=args["magnetic_model"],
-            trajectory=trajectory)
+            trajectory=trajectory, out_unit=args["out_unit"])
         fmt = args["format"]
         out = None if fmt == "json" else write_result(result, fmt)
     except TransformError as exc:
