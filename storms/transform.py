@@ -66,14 +66,23 @@ def _frame(value: str | None, found: str | None, name: str, source: str) -> str:
     raise TransformError(f"{source}: the file does not say its frame; give the source frame")
 
 
-def _to_km(series: VectorSeries) -> tuple[np.ndarray, str]:
+def _scale(unit: str, to: str) -> tuple[float, str]:
+    """Factor from ``unit`` to ``to`` (astropy names) and the canonical name of ``to``;
+    ValueError if there is none (a logarithmic unit such as dex(nT) is no scale)."""
     import astropy.units as u
 
+    src, dst = u.Unit(unit), u.Unit(to)
+    if not (isinstance(src, u.UnitBase) and isinstance(dst, u.UnitBase)):
+        raise ValueError("a logarithmic unit is not a scale of the components")
+    return float(src.to(dst)), dst.to_string()
+
+
+def _to_km(series: VectorSeries) -> tuple[np.ndarray, str]:
     if series.unit is None:
         return series.xyz, "positions taken as km (the file gives no unit)"
     try:
-        factor = u.Unit(series.unit).to(u.km)
-    except (ValueError, u.UnitConversionError):
+        factor, _ = _scale(series.unit, "km")
+    except ValueError:  # UnitConversionError and unknown names are ValueErrors
         raise TransformError(f"{series.source}: unit {series.unit!r} of columns "
                              f"{', '.join(series.columns)} is not a length, so these are not "
                              "positions (give kind=vector)") from None
@@ -83,18 +92,15 @@ def _to_km(series: VectorSeries) -> tuple[np.ndarray, str]:
 def _convert(xyz: np.ndarray, unit: str | None, out_unit: str, source: str
              ) -> tuple[np.ndarray, str]:
     """Components from ``unit`` to ``out_unit`` (astropy names: AU, earthRad, solRad, G...)."""
-    import astropy.units as u
-
     if unit is None:
         raise TransformError(f"{source}: the components have no unit to convert to "
                              f"{out_unit!r}; give the unit")
     try:
-        target = u.Unit(out_unit)
-        factor = u.Unit(unit).to(target)
-    except ValueError as exc:  # UnitConversionError and unknown names are ValueErrors
+        factor, name = _scale(unit, out_unit)
+    except ValueError as exc:
         raise TransformError(f"out_unit: {out_unit!r} cannot be reached from {unit!r}: "
                              f"{exc}") from None
-    return xyz * factor, target.to_string()
+    return xyz * factor, name
 
 
 def _orientation(t: np.ndarray) -> tuple[geo_frames.EarthOrientation, str]:

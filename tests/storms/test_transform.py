@@ -108,6 +108,8 @@ def test_output_units_are_converted_by_astropy_and_read_back():
         pytest.approx(1.0)  # 1 G = 1e5 nT
     with pytest.raises(TransformError, match=r"out_unit: 'km' cannot be reached from 'nT'"):
         transform_file(field, "b.csv", "GSM", out_unit="km")
+    with pytest.raises(TransformError, match=r"out_unit: 'dex\(nT\)' .*logarithmic"):
+        transform_file(field, "b.csv", "GSM", out_unit="dex(nT)")
     with pytest.raises(TransformError, match=r"out_unit: 'parsec-ish' cannot be reached"):
         transform_file(data, "t.csv", "GSE", out_unit="parsec-ish")
 
@@ -121,6 +123,9 @@ def test_output_units_are_converted_by_astropy_and_read_back():
      {"to_frame": "GSM", "from_frame": "GSE", "kind": "position"}, "is not a length"),
     (b"time,x [km],y [km],z [km]\n2024-01-01T00:00Z,1,2,3\n",
      {"to_frame": "XYZ", "from_frame": "GSE"}, "to: unknown frame 'XYZ'"),
+    (b"time,x,y,z\n2024-01-01T00:00Z,1,2,3\n",
+     {"to_frame": "GSM", "from_frame": "GSE", "kind": "position", "unit": "dex(km)"},
+     "is not a length"),
     (b"time,x [km],y [km],z [km]\n2024-01-01T00:00Z,1,2,3\n2060-01-01T00:00Z,1,2,4\n",
      {"to_frame": "HEE", "from_frame": "GSE"},
      r"t\.csv, line 3 \(2060-01-01T00:00:00.000Z\): no ephemeris for Earth"),
