@@ -104,9 +104,11 @@ def test_series_files_may_be_larger_than_other_bodies_up_to_their_own_limit(clie
     from storms import app_context, config
 
     ctx = app_context.build(config.load({"STORMS_DATA_DIR": str(tmp_path)}))
-    small = create_app({"STORMS_TRANSFORM_MAX_BYTES": 1000}, context=ctx).test_client()
-    resp = small.post("/api/v1/transform?to=GSM", data=b"x" * 1001)
+    small = create_app({"STORMS_TRANSFORM_MAX_BYTES": 2**20}, context=ctx).test_client()
+    resp = small.post("/api/v1/transform?to=GSM", data=b"x" * 2**21)
     assert resp.status_code == 413
+    assert "the upload is 2.0 MiB, more than the 1 MiB a transform takes: send the file " \
+        "gzip-compressed" in resp.get_json()["detail"]
     assert small.post("/api/v1/transform?to=GSM&from=GSE", data=FIELD).status_code == 200
     ctx.engine.dispose()
     doc = client.get("/api/v1/openapi.json").get_json()

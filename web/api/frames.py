@@ -96,7 +96,12 @@ def _series_json(series, rows: np.ndarray) -> dict:
 def transform_post(args):
     from storms.transform import TransformError, transform_file, write_result
 
-    request.max_content_length = current_app.config["STORMS_TRANSFORM_MAX_BYTES"]
+    limit = request.max_content_length = current_app.config["STORMS_TRANSFORM_MAX_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise ApiProblem(413, "Body too large",
+                         f"the upload is {request.content_length / 2**20:.1f} MiB, more than "
+                         f"the {limit / 2**20:.0f} MiB a transform takes: send the file "
+                         "gzip-compressed, or split it")
     data, filename, trajectory = _upload()
     if not data:
         raise invalid("body", "empty: send the file as the request body")
