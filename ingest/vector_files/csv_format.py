@@ -25,7 +25,7 @@ from .model import (
     kind_from,
 )
 
-_UNIT = re.compile(r"^\s*(.*?)\s*[\[(]\s*([^\])]*)\s*[\])]\s*$")
+_UNIT = re.compile(r"^\s*(.*?)\s*(?:\[\s*(.*?)\s*\]|\(\s*(.*?)\s*\))\s*$")  # x [km], x (km)
 _TRIPLES = (("x", "y", "z"), ("bx", "by", "bz"), ("r", "t", "n"), ("br", "bt", "bn"),
             ("vx", "vy", "vz"))
 _META = re.compile(r"^\s*#\s*(frame|kind|unit)\s*[:=]\s*(\S+)", re.I)
@@ -104,7 +104,7 @@ def read_csv(data: bytes, source: str, time_column: str | None,
         m = _UNIT.match(raw)
         name = (m.group(1) if m else raw).strip()
         names.append(name)
-        units[name] = m.group(2) if m else None
+        units[name] = (m.group(2) or m.group(3)) if m else None
     if len(set(names)) != len(names):
         raise SeriesFileError(source, f"repeated column names in {header!r}", int(head) + 1)
     body = content[1:]

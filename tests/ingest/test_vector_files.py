@@ -40,6 +40,15 @@ def test_csv_is_read_with_units_frame_kind_and_line_numbers():
     assert s.rows.tolist() == [3, 4, 5]
 
 
+@pytest.mark.parametrize("header, unit", [
+    ("time,x [km],y [km],z [km]", "km"), ("time,x (AU),y (AU),z (AU)", "AU"),
+    ("time,x [dex(km)],y [dex(km)],z [dex(km)]", "dex(km)"),
+    ("time,x (10^3 km),y (10^3 km),z (10^3 km)", "1000 km")])  # astropy's name
+def test_csv_header_units_in_brackets_or_parentheses(header, unit):
+    s = read_series(f"{header}\n2024-01-01T00:00Z,1,2,3\n".encode(), "u.csv")
+    assert s.columns == ("x", "y", "z") and s.unit == unit
+
+
 def test_csv_finds_component_triples_by_name_and_other_separators():
     text = "epoch;Bt;Bx_GSM;By_GSM;Bz_GSM\n2024-01-01T00:00;5;1;2;3\n2024-01-01T00:01;5;1;2;4\n"
     s = read_series(_csv(text), "b.csv")

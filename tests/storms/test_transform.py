@@ -110,6 +110,9 @@ def test_output_units_are_converted_by_astropy_and_read_back():
         transform_file(field, "b.csv", "GSM", out_unit="km")
     with pytest.raises(TransformError, match=r"out_unit: 'dex\(nT\)' .*logarithmic"):
         transform_file(field, "b.csv", "GSM", out_unit="dex(nT)")
+    header = b"# frame: HEE\ntime,x [dex(km)],y [dex(km)],z [dex(km)]\n2024-01-01T00:00Z,1,2,3\n"
+    with pytest.raises(TransformError, match=r"unit 'dex\(km\)' of columns x, y, z is not a"):
+        transform_file(header, "t.csv", "GSE", kind="position")
     with pytest.raises(TransformError, match=r"out_unit: 'parsec-ish' cannot be reached"):
         transform_file(data, "t.csv", "GSE", out_unit="parsec-ish")
 
