@@ -119,14 +119,47 @@ def check_times(t: np.ndarray, rows: np.ndarray, source: str, column: str,
                               int(rows[i]), column, row_word)
 
 
-def iso_to_unix(values) -> np.ndarray:
-    """ISO 8601 strings -> Unix s; no zone or Z is UTC, an offset (+02:00) is applied; NaN
-    where unparseable."""
+def _ordinal_as_calendar(values: np.ndarray) -> np.ndarray:
+    """``yyyy-dddThh:mm...`` (day of year, as HAPI and CDAWeb write it) rewritten as
+    ``yyyy-mm-ddThh:mm...``, with numpy string operations (10^6 values in about a second);
+    a day outside its year, or anything else, comes back unparseable."""
+    s = np.asarray(values, dtype=str)
+    year, doy = np.strings.slice(s, 0, 4), np.strings.slice(s, 5, 8)
+    rest = np.strings.slice(s, 8, None)
+    lead = np.strings.slice(rest, 0, 1)
+    hit = (np.strings.isdigit(year) & (np.strings.slice(s, 4, 5) == "-")
+           & np.strings.isdigit(doy) & (np.strings.str_len(doy) == 3)
+           & np.isin(lead, ["", "T", " ", "Z"]))
+    first = (year[hit].astype(int) - 1970).astype("datetime64[Y]")
+    day_of_year = doy[hit].astype(int)
+    day = first.astype("datetime64[D]") + (day_of_year - 1)
+    ok = (day_of_year >= 1) & (day.astype("datetime64[Y]") == first)
+    tail = np.where(lead[hit] == "Z", np.strings.add("T00:00", rest[hit]), rest[hit])
+    out = np.full(len(s), "not a time", dtype=object)
+    out[hit] = np.where(ok, np.strings.add(day.astype(str), tail), "not a time")
+    return out
+
+
+def _iso_ns(text) -> np.ndarray:
+    """ISO 8601 strings (a pandas Series) -> datetime64[ns] UTC, NaT where unparseable."""
     import pandas as pd
 
-    parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601",
-                            errors="coerce")
-    stamps = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+def iso_to_unix(values) -> np.ndarray:
+    """ISO 8601 strings -> Unix s; no zone or Z is UTC, an offset (+02:00) is applied;
+    calendar (2024-05-10T06:00Z) or ordinal (2024-131T06:00Z) dates; NaN where
+    unparseable."""
+    import pandas as pd
+
+    text = pd.Series(values, dtype=object)
+    stamps = _iso_ns(text)
+    failed = np.isnat(stamps) & text.notna().to_numpy()
+    if failed.any():  # day-of-year dates, or bad values: only those are looked at again
+        again = _ordinal_as_calendar(text[failed].astype(str).to_numpy())
+        stamps[failed] = _iso_ns(pd.Series(again, dtype=object))
     out = stamps.astype("int64") / 1e9
     out[np.isnat(stamps)] = np.nan
     return out

@@ -49,6 +49,23 @@ def test_csv_header_units_in_brackets_or_parentheses(header, unit):
     assert s.columns == ("x", "y", "z") and s.unit == unit
 
 
+def test_day_of_year_times_read_as_astropy_reads_them():
+    """HAPI and CDAWeb write ordinal dates (2024-131T06:30:00Z); astropy's yday format is the
+    independent reference."""
+    from astropy.time import Time
+
+    times = ["2024-001T00:00:00Z", "2024-131T06:30:00.250Z", "2024-366T23:59Z", "2025-001"]
+    text = "time,x [km],y [km],z [km]\n" + "".join(f"{t},1,2,3\n" for t in times)
+    s = read_series(text.encode(), "doy.csv")
+    yday = ["2024:001:00:00:00", "2024:131:06:30:00.250", "2024:366:23:59:00",
+            "2025:001:00:00:00"]
+    assert np.allclose(s.t_unix_s, Time(yday, format="yday", scale="utc").unix, atol=1e-6)
+    bad = text.replace("2024-366T23:59Z", "2023-366T23:59Z").replace("2025-001", "2023-367")
+    with pytest.raises(SeriesFileError, match=r"doy\.csv, line 4, column 'time': "
+                       r"'2023-366T23:59Z' is not an ISO 8601 time"):
+        read_series(bad.encode(), "doy.csv")
+
+
 def test_csv_finds_component_triples_by_name_and_other_separators():
     text = "epoch;Bt;Bx_GSM;By_GSM;Bz_GSM\n2024-01-01T00:00;5;1;2;3\n2024-01-01T00:01;5;1;2;4\n"
     s = read_series(_csv(text), "b.csv")
