@@ -84,7 +84,7 @@ def _series_json(series, rows: np.ndarray) -> dict:
     xyz = series.xyz[rows]
     cols = np.where(np.isfinite(xyz), xyz, np.nan).T
     return {"columns": list(series.columns), "unit": series.unit, "frame": series.frame,
-            "values": [[None if np.isnan(v) else v for v in c.tolist()] for c in cols]}
+            "values": [[None if v != v else v for v in c.tolist()] for c in cols]}  # NaN
 
 
 @operation(bp, "/transform", "POST", "Transform an uploaded time series (CSV, VOTable or "
