@@ -18,6 +18,7 @@ from ingest.vector_files import (
     FORMATS,
     SeriesFileError,
     VectorSeries,
+    frame_from_names,
     output_names,
     read_series,
     write_series,
@@ -136,9 +137,13 @@ def trajectory_icrs(trajectory: VectorSeries, series: VectorSeries) -> np.ndarra
     trajectory file (positions in any frame), by cubic spline inside its span only."""
     from scipy.interpolate import CubicSpline
 
-    if trajectory.frame is None:
-        raise TransformError(f"{trajectory.source}: the trajectory does not say its frame "
-                             "(a '# frame: HEE' line, or frame names in its columns)")
+    if trajectory.frame is None or trajectory.frame.upper() == "RTN":
+        where = "in RTN, which they are to define" if trajectory.frame else \
+            "in no frame the file names"
+        raise TransformError(f"{trajectory.source}: the trajectory positions "
+                             f"({', '.join(trajectory.columns)}) are {where}: name their "
+                             "frame (trajectory_frame, a '# frame: HEE' line, or x_hee... "
+                             "columns)")
     if len(trajectory.t_unix_s) < 2:
         raise TransformError(f"{trajectory.source}: a trajectory needs two times or more")
     km, _ = _to_km(trajectory)
@@ -222,18 +227,31 @@ def transform_file(data: bytes, name: str, to_frame: str, *, from_frame: str | N
                    columns: list[str] | None = None, unit: str | None = None,
                    magnetic_model: str = igrf.DEFAULT_MODEL,
                    trajectory: tuple[bytes, str] | None = None,
+                   trajectory_columns: list[str] | None = None,
+                   trajectory_frame: str | None = None,
                    out_unit: str | None = None) -> TransformResult:
     """Read a CSV, VOTable or CDF file and transform its series to ``to_frame``.
 
-    ``trajectory`` is (data, name) of a file of the spacecraft's positions, for RTN."""
+    For RTN, ``trajectory`` is (data, name) of a file of the spacecraft's positions, or
+    ``trajectory_columns`` names three position columns of the same file (their frame from
+    their names, e.g. x_hee, or ``trajectory_frame``)."""
     if in_format is not None and in_format not in FORMATS:
         raise TransformError(f"format {in_format!r}: known {', '.join(FORMATS)}")
+    if trajectory and trajectory_columns:
+        raise TransformError("trajectory_columns: give a trajectory file or position columns "
+                             "of this file, not both")
     try:
         series = read_series(data, name, format=in_format, time_column=time_column,
                              columns=columns, unit=unit)
         track = read_series(*trajectory) if trajectory else None
+        if trajectory_columns:
+            track = read_series(data, name, format=in_format, time_column=time_column,
+                                columns=trajectory_columns)
+            track = replace(track, frame=frame_from_names(*trajectory_columns) or track.frame)
     except SeriesFileError as exc:
         raise TransformError(str(exc)) from None
+    if track is not None and trajectory_frame:
+        track = replace(track, frame=_frame(trajectory_frame, None, "trajectory_frame", name))
     if len(series.t_unix_s) > MAX_ROWS:
         raise TransformError(f"{name}: {len(series.t_unix_s)} rows, more than {MAX_ROWS}")
     return transform_series_file(series, to_frame, from_frame=from_frame, kind=kind, body=body,

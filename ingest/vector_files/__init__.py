@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from ingest import compression
 
-from .model import SeriesFileError, VectorSeries
+from .model import SeriesFileError, VectorSeries, frame_from_names
 
 __all__ = ["FORMATS", "SeriesFileError", "VectorSeries", "read_series", "write_series",
-           "sniff_format", "output_names"]
+           "sniff_format", "output_names", "frame_from_names"]
 
 FORMATS = ("csv", "votable", "cdf")
 #: Largest file accepted once a gzip or bzip2 upload is decompressed.

@@ -27,6 +27,10 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
 @click.option("--trajectory", type=click.Path(dir_okay=False, exists=True),
               help="File of the spacecraft's positions (any frame the file names) for RTN, "
                    "instead of --body.")
+@click.option("--trajectory-columns", help="Or three position columns of INFILE itself "
+              "(x_hee,y_hee,z_hee), comma-separated, for RTN.")
+@click.option("--trajectory-frame", help="Frame of the trajectory positions when their file "
+              "or column names do not say it.")
 @click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True,
               help="Output file ('-' = standard output; a name ending .gz is compressed).")
@@ -44,7 +48,8 @@ _SUFFIX = {".csv": "csv", ".txt": "csv", ".xml": "votable", ".vot": "votable",
 @click.option("--magnetic-model", default="igrf14", show_default=True,
               type=click.Choice(["igrf14", "igrf13"]), help="IGRF generation for GSM, SM, MAG.")
 def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | None,
-              body: str | None, trajectory: str | None, outfile: str,
+              body: str | None, trajectory: str | None, trajectory_columns: str | None,
+              trajectory_frame: str | None, outfile: str,
               out_format: str | None, in_format: str | None,
               time_column: str | None, columns: str | None, unit: str | None,
               out_unit: str | None, magnetic_model: str) -> None:
@@ -73,8 +78,8 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
         result = transform_file(
             data, name, to_frame, from_frame=from_frame, kind=kind, body=body,
             in_format=in_format, time_column=time_column, unit=unit,
-            columns=[c.strip() for c in columns.split(",")] if columns else None,
-            magnetic_model=magnetic_model, out_unit=out_unit,
+            magnetic_model=magnetic_model, out_unit=out_unit, trajectory_frame=trajectory_frame,
+            trajectory_columns=_names(trajectory_columns), columns=_names(columns),
             trajectory=(Path(trajectory).read_bytes(), Path(trajectory).name)
             if trajectory else None)
         out = write_result(result, fmt)
@@ -88,3 +93,7 @@ def transform(infile: str, from_frame: str | None, to_frame: str, kind: str | No
     n = len(result.result.t_unix_s)
     click.echo(f"{name}: {n} rows {result.kind} {result.from_frame} -> {result.to_frame}"
                + (f" ({'; '.join(result.notes)})" if result.notes else ""), err=True)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",")] if text else None

@@ -201,3 +201,37 @@ def test_rtn_from_a_trajectory_file_matches_the_kernel(monkeypatch):
     with pytest.raises(TransformError, match=r"b\.csv, line 6 .*outside the span of "
                                              r"psp_hee\.csv \(2021-03-01T00:00:00.000Z"):
         transform_file(late, "b.csv", "HCI", trajectory=(track, "psp_hee.csv"))
+
+
+def test_rtn_from_position_columns_of_the_same_file_matches_the_kernel(monkeypatch, tmp_path):
+    """One file with the field in RTN and the spacecraft's HEE position (as AMDA exports
+    both): the position columns are the trajectory, and give the RTN the kernel gives."""
+    monkeypatch.setenv("STORMS_EPHEMERIS_DIR",
+                       str(shared_file("ephemeris/spp_recon_20210226_20210325_v001.bsp").parent))
+    hours = 1614556800.0 + np.arange(0, 49) * 3600.0
+    hee = geo_frames.transform_series(hours, heliocentric_icrs("PSP", hours)[0], "ICRS",
+                                      "HEE") / AU_KM
+    rows = [f"{np.datetime64(int(h), 's')}Z,{-40 + i * 0.1!r},10.25,3,{x!r},{y!r},{z!r}"
+            for i, (h, (x, y, z)) in enumerate(zip(hours, hee.tolist(), strict=True))]
+    data = _csv(rows, "time,br [nT],bt [nT],bn [nT],x_hee [AU],y_hee [AU],z_hee [AU]",
+                "# frame: RTN\n")
+    cols = ["x_hee", "y_hee", "z_hee"]
+    same = transform_file(data, "psp.csv", "HCI", columns=["br", "bt", "bn"],
+                          trajectory_columns=cols)
+    kernel = transform_file(data, "psp.csv", "HCI", columns=["br", "bt", "bn"], body="PSP")
+    assert np.allclose(same.result.xyz, kernel.result.xyz, rtol=0, atol=1e-6)
+    with pytest.raises(TransformError, match=r"trajectory positions \(x_hee, y_hee, z_hee\) "
+                                             r"are in RTN, which they are to define"):
+        transform_file(data, "psp.csv", "HCI", columns=["br", "bt", "bn"],
+                       trajectory_columns=cols, trajectory_frame="RTN")
+    with pytest.raises(TransformError, match="not both"):
+        transform_file(data, "psp.csv", "HCI", trajectory_columns=cols,
+                       trajectory=(data, "psp.csv"))
+    path = tmp_path / "psp.csv"
+    path.write_bytes(data)
+    res = CliRunner().invoke(cli, ["transform", str(path), "--columns", "br,bt,bn", "--to",
+                                   "HCI", "--trajectory-columns", ",".join(cols), "-o",
+                                   str(tmp_path / "hci.csv")])
+    assert res.exit_code == 0, res.output
+    back = read_series((tmp_path / "hci.csv").read_bytes(), "hci.csv")
+    assert np.allclose(back.xyz, kernel.result.xyz, atol=1e-9)

@@ -196,3 +196,22 @@ def test_out_unit_converts_the_answer_and_a_wrong_one_is_a_problem(client):
     resp = client.post("/api/v1/transform?to=GSM&out_unit=km", data=FIELD)
     assert resp.status_code == 400
     assert "out_unit: 'km' cannot be reached from 'nT'" in resp.get_json()["detail"]
+
+
+def test_trajectory_columns_of_the_upload_give_the_rtn_of_that_spacecraft(client):
+    from propagation.constants import AU_KM
+    from propagation.ephemerides import heliocentric_icrs
+
+    days = 1715299200.0 + np.arange(0, 4) * 86400.0
+    hee = geo_frames.transform_series(days, heliocentric_icrs("Venus", days)[0], "ICRS",
+                                      "HEE") / AU_KM
+    text = "# frame: RTN\ntime,br,bt,bn,x_hee [AU],y_hee [AU],z_hee [AU]\n" + "".join(
+        f"{np.datetime64(int(d), 's')}Z,10,-5,2,{x!r},{y!r},{z!r}\n"
+        for d, (x, y, z) in zip(days, hee.tolist(), strict=True))
+    resp = client.post("/api/v1/transform?to=HEEQ&kind=vector&columns=br,bt,bn"
+                       "&trajectory_columns=x_hee,y_hee,z_hee", data=text.encode())
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    ref = client.post("/api/v1/transform?to=HEEQ&kind=vector&columns=br,bt,bn&body=Venus",
+                      data=text.encode()).get_json()
+    assert np.allclose(np.array(resp.get_json()["output"]["values"]),
+                       np.array(ref["output"]["values"]), atol=1e-4)

@@ -36,6 +36,10 @@ PARAMS = [
           max_length=80),
     Param("columns", "list", "three component columns, or one CDF variable", max_length=300),
     Param("unit", "string", "unit of the components when the file gives none", max_length=30),
+    Param("trajectory_columns", "list", "for RTN: three position columns of the uploaded "
+          "file itself (instead of a trajectory file)", max_length=300),
+    Param("trajectory_frame", "string", "frame of the trajectory positions when their file "
+          "or column names do not say it", enum=FRAMES),
     Param("out_unit", "string", "unit of the answer's components (positions: km unless "
           "given, e.g. AU, earthRad, solRad; vectors: the file's unit unless given)",
           max_length=30),
@@ -111,7 +115,8 @@ def transform_post(args):
             data, name, args["to"], from_frame=args["from"], kind=args["kind"],
             body=args["body"], in_format=args["in_format"], time_column=args["time_column"],
             columns=args["columns"], unit=args["unit"], magnetic_model=args["magnetic_model"],
-            trajectory=trajectory, out_unit=args["out_unit"])
+            trajectory=trajectory, trajectory_columns=args["trajectory_columns"],
+            trajectory_frame=args["trajectory_frame"], out_unit=args["out_unit"])
         fmt = args["format"]
         out = None if fmt == "json" else write_result(result, fmt)
     except TransformError as exc:
