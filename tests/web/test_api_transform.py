@@ -166,13 +166,19 @@ def test_json_answers_in_full_are_bounded(client, monkeypatch):
                        data=FIELD).status_code == 200
 
 
-def test_multipart_trajectory_gives_the_rtn_of_that_spacecraft(client):
+def _venus_hee_au():
+    """Four daily times from 2024-05-10 and Venus's HEE positions then (AU, DE421)."""
     from propagation.constants import AU_KM
     from propagation.ephemerides import heliocentric_icrs
 
     days = 1715299200.0 + np.arange(0, 4) * 86400.0
     hee = geo_frames.transform_series(days, heliocentric_icrs("Venus", days)[0], "ICRS",
                                       "HEE") / AU_KM
+    return days, hee
+
+
+def test_multipart_trajectory_gives_the_rtn_of_that_spacecraft(client):
+    days, hee = _venus_hee_au()
     track = "# frame: HEE\ntime,x [AU],y [AU],z [AU]\n" + "".join(
         f"{np.datetime64(int(d), 's')}Z,{x!r},{y!r},{z!r}\n"
         for d, (x, y, z) in zip(days, hee.tolist(), strict=True))
@@ -199,12 +205,7 @@ def test_out_unit_converts_the_answer_and_a_wrong_one_is_a_problem(client):
 
 
 def test_trajectory_columns_of_the_upload_give_the_rtn_of_that_spacecraft(client):
-    from propagation.constants import AU_KM
-    from propagation.ephemerides import heliocentric_icrs
-
-    days = 1715299200.0 + np.arange(0, 4) * 86400.0
-    hee = geo_frames.transform_series(days, heliocentric_icrs("Venus", days)[0], "ICRS",
-                                      "HEE") / AU_KM
+    days, hee = _venus_hee_au()
     text = "# frame: RTN\ntime,br,bt,bn,x_hee [AU],y_hee [AU],z_hee [AU]\n" + "".join(
         f"{np.datetime64(int(d), 's')}Z,10,-5,2,{x!r},{y!r},{z!r}\n"
         for d, (x, y, z) in zip(days, hee.tolist(), strict=True))
