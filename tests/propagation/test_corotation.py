@@ -104,5 +104,5 @@ def test_forward_then_backward_fixed_bodies(lon_s, lon_t, r_s, r_t, v, t0, frame
     # farther in rotation or in distance arrives later; faster wind shortens the radial part
     more = corotation.delay_s(lon_s, r_s * AU_KM, lon_t, r_t * AU_KM * 1.1, v, om)
     assert more > d
-    if r_t > r_s:
+    if r_t > r_s + 1e-6:  # a radial part that floats can see (r_t = r_s + 1 ulp is none)
         assert corotation.delay_s(lon_s, r_s * AU_KM, lon_t, r_t * AU_KM, v * 1.2, om) < d
