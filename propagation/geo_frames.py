@@ -74,12 +74,6 @@ def _frame_bias() -> np.ndarray:
     return np.asarray(erfa.bp06(J2000_JD, 0.0)[0])
 
 
-def _rotate_z(v: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
-    """Each row of ``v`` (n, 3) turned by ``angle_rad`` (n,) about Z (counter-clockwise)."""
-    c, s = np.cos(angle_rad), np.sin(angle_rad)
-    return np.column_stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1], v[:, 2]])
-
-
 def _rotate(m: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.einsum("nij,nj->ni", m, v)
 
@@ -185,7 +179,7 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
     l0 = transforms.carrington_l0_rad(t, earth) if not position and "HGC" in (src, dst) \
         else np.empty(0)
     if src == "HGC" and not position:
-        v, src = _rotate_z(v, -l0), "HEEQ"
+        v, src = transforms.rotate_about_z(v, -l0), "HEEQ"
     magnetic = {"GSM", "SM"} & {src, dst}
     dipole = dipole_gse(t, earth, magnetic_model, orientation) if magnetic else np.empty((0, 3))
     eo = (orientation.dut1_s, orientation.xp_rad, orientation.yp_rad) if orientation else ()
@@ -211,7 +205,7 @@ def transform_series(t_unix_s, xyz, from_frame: str, to_frame: str, kind: str = 
         else "HEEQ" if dst == "HGC" and not position else dst
     v = transforms.transform(v, src, helio_dst, t, earth)
     if dst == "HGC" and not position:
-        v = _rotate_z(v, l0)
+        v = transforms.rotate_about_z(v, l0)
     if dst in EARTH_FIXED:
         v = v - earth if position else v
         if dst == "GEI":

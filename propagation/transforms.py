@@ -227,6 +227,13 @@ def _hgc_angle(xyz: np.ndarray, earth_icrs_km: np.ndarray, l0_rad: np.ndarray) -
     return l0_rad + (r - r_earth) / C_KMS * OMEGA_SUN_SIDEREAL_RAD_S
 
 
+def rotate_about_z(xyz: np.ndarray, angle_rad) -> np.ndarray:
+    """Points or vectors (..., 3) turned counter-clockwise about Z by ``angle_rad`` (...)."""
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    x, y = xyz[..., 0], xyz[..., 1]
+    return np.stack([c * x - s * y, s * x + c * y, xyz[..., 2]], axis=-1)
+
+
 def _apply(m: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     """``m @ p`` for matrices (n, 3, 3) or (3, 3) and points (..., n, 3)."""
     if m.ndim == 2:
@@ -309,18 +316,14 @@ def heeq_to_hgc(xyz_km, t_unix_s, earth_icrs_km) -> np.ndarray:
     """HEEQ -> HGC (Carrington, observer="self"), km."""
     earth = _earth(earth_icrs_km)
     angle = _hgc_angle(xyz_km, earth, carrington_l0_rad(t_unix_s, earth))
-    c, s = np.cos(angle), np.sin(angle)
-    x, y = xyz_km[..., 0], xyz_km[..., 1]
-    return np.stack([c * x - s * y, s * x + c * y, xyz_km[..., 2]], axis=-1)
+    return rotate_about_z(xyz_km, angle)
 
 
 def hgc_to_heeq(xyz_km, t_unix_s, earth_icrs_km) -> np.ndarray:
     """HGC (observer="self") -> HEEQ, km (the offset depends on r only, which is kept)."""
     earth = _earth(earth_icrs_km)
     angle = -_hgc_angle(xyz_km, earth, carrington_l0_rad(t_unix_s, earth))
-    c, s = np.cos(angle), np.sin(angle)
-    x, y = xyz_km[..., 0], xyz_km[..., 1]
-    return np.stack([c * x - s * y, s * x + c * y, xyz_km[..., 2]], axis=-1)
+    return rotate_about_z(xyz_km, angle)
 
 
 def _icrs_to_frame(xyz: np.ndarray, frame: str, earth: np.ndarray, tt1, tt2) -> np.ndarray:
@@ -337,9 +340,7 @@ def _icrs_to_frame(xyz: np.ndarray, frame: str, earth: np.ndarray, tt1, tt2) -> 
     if frame == "HEEQ":
         return heeq
     angle = _hgc_angle(heeq, earth, _carrington_l0(earth, tt1, tt2))
-    c, s = np.cos(angle), np.sin(angle)
-    x, y = heeq[..., 0], heeq[..., 1]
-    return np.stack([c * x - s * y, s * x + c * y, heeq[..., 2]], axis=-1)
+    return rotate_about_z(heeq, angle)
 
 
 def icrs_to_frame(xyz_icrs_km, frame: str, t_unix_s, earth_icrs_km) -> np.ndarray:
